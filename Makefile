@@ -1,0 +1,58 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+
+.PHONY: run test check lint typecheck bench soak install install-dev migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(PIP_FLAGS) -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install $(PIP_FLAGS) -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/nato-api migrate
+
+seed: migrate
+	$(BIN)/nato-api seed
+
+## Install, migrate, seed, and serve on http://$(HOST):$(PORT)
+run: seed
+	$(BIN)/nato-api serve --host $(HOST) --port $(PORT)
+
+## Install with the dev tools and run the whole test suite
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy app seed
+
+## What CI and humans run before a merge: lint, types, tests
+check: lint typecheck test
+
+bench: install-dev seed
+	$(BIN)/python -m bench.run
+
+soak: install-dev seed
+	$(BIN)/python -m bench.soak
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""The `nato-api` command: serve, migrate, seed, check-data."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+cli = typer.Typer(help="NATO defence-expenditure API.", no_args_is_help=True, add_completion=False)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        server_header=False,
+        proxy_headers=False,
+        access_log=False,
+    )
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"migrated to {revision}")
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(code=1)
+
+
+@cli.command()
+def seed(
+    data: Annotated[Path | None, typer.Option(help="Data folder (default: seed/data).")] = None,
+) -> None:
+    """Validate the data files and load them in one transaction; a rerun changes nothing."""
+    from app.db import make_engine
+    from seed.loader import SeedError, load
+
+    settings = get_settings()
+    started = time.perf_counter()
+    engine = make_engine(settings.database_url)
+    try:
+        result = load(engine, data or settings.data_dir)
+    except SeedError as exc:
+        _fail(exc)
+        return
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - started
+    state = "loaded" if result.changed else "unchanged"
+    rows = sum(result.counts.values())
+    typer.echo(f"{state}: dataset {result.version[:12]}, {rows} rows, {elapsed:.3f} s")
+
+
+@cli.command("check-data")
+def check_data(
+    data: Annotated[Path, typer.Argument(help="Data folder to validate.")],
+) -> None:
+    """Validate a data folder without loading it."""
+    from seed.loader import SeedError, read_dataset
+
+    try:
+        dataset = read_dataset(data)
+    except SeedError as exc:
+        _fail(exc)
+        return
+    counts = ", ".join(f"{name} {n}" for name, n in dataset.counts().items())
+    typer.echo(f"valid: dataset {dataset.version[:12]}: {counts}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,49 @@
+"""Settings: the only place that reads the environment (prefix NATO_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "nato.sqlite3"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "seed" / "data"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the defaults boot with nothing set."""
+
+    model_config = SettingsConfigDict(env_prefix="NATO_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://...",
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Seed data folder.")
+    environment: Literal["development", "production"] = "development"
+    log_level: str = "INFO"
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Origins allowed by CORS (read-only methods, never credentials).",
+    )
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["*"], description="Host headers the API answers to."
+    )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="Byte budget of the response cache."
+    )
+    max_url_length: int = Field(default=4096, ge=256, description="Longest accepted URL.")
+    page_size_default: int = Field(default=100, ge=1)
+    page_size_max: int = Field(default=1000, ge=1)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment (call once, at start-up)."""
+    return Settings()

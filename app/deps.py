@@ -1,0 +1,57 @@
+"""Shared request dependencies: the unknown-query-parameter guard and pagination bounds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from app.errors import UnknownParameter
+
+# Accepted on every route by content negotiation, even where a route does not declare it.
+ALWAYS_ALLOWED = frozenset({"format"})
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def _declared(route: APIRoute) -> frozenset[str]:
+    # Routes are unhashable and live as long as the app: memoise by identity.
+    names = _DECLARED.get(id(route))
+    if names is None:
+        names = _DECLARED[id(route)] = frozenset(_query_names(route.dependant)) | ALWAYS_ALLOWED
+    return names
+
+
+async def reject_unknown_parameters(request: Request) -> None:
+    """A misspelt filter must not be silently ignored (it would return unfiltered data)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared(route)
+    unknown = sorted({k for k in request.query_params if k not in declared})
+    if unknown:
+        allowed = ", ".join(sorted(declared))
+        raise UnknownParameter(
+            f"Unknown query parameter(s): {', '.join(unknown)}. This path accepts: {allowed}.",
+            errors=[
+                {"parameter": name, "in": "query", "message": "unknown parameter"}
+                for name in unknown
+            ],
+        )
+
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size, 1 to 1000 (default 100).")]
+Offset = Annotated[
+    int, Query(ge=0, le=10_000_000, description="Index of the first item to return (default 0).")
+]
+GuardDep = Depends(reject_unknown_parameters)

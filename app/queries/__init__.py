@@ -1,0 +1,1 @@
+"""Query functions: (session, *, filters) -> rows. They know nothing about HTTP."""

@@ -1,0 +1,1 @@
+"""HTTP routers, one module per resource; handlers stay thin and call one query."""

@@ -1,0 +1,80 @@
+"""Pydantic response models shared by every router: pages, problems, health and meta."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Problem(Schema):
+    """RFC 9457 problem details: the one error shape of this API."""
+
+    type: str = Field(description="URI reference of the problem type.", examples=["about:blank"])
+    title: str = Field(description="Short summary of the problem type.", examples=["Not found"])
+    status: int = Field(description="HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong and how to fix it.",
+        examples=["No ally 'XXX'. Did you mean: AUS?"],
+    )
+    instance: str = Field(description="Path of the request.", examples=["/v1/allies/XXX"])
+
+
+class ListOf(Schema, Generic[T]):
+    """A complete (unpaginated) collection."""
+
+    items: list[T] = Field(description="The items.")
+    total: int = Field(description="Number of items.", examples=[32])
+
+
+class Page(Schema, Generic[T]):
+    """One page of a collection; follow `next` (or the Link header) for the rest."""
+
+    items: list[T] = Field(description="The items of this page.")
+    total: int = Field(description="Number of items matching the filters, over all pages.")
+    limit: int = Field(description="Page size used.", examples=[100])
+    offset: int = Field(description="Index of this page's first item.", examples=[0])
+    next: str | None = Field(description="URL of the next page, null on the last page.")
+    prev: str | None = Field(description="URL of the previous page, null on the first page.")
+
+
+class Health(Schema):
+    status: str = Field(description="`ok` when the process is alive.", examples=["ok"])
+
+
+class Ready(Schema):
+    status: str = Field(description="`ready` when the database answers and is seeded.")
+    dataset_version: str = Field(description="SHA-256 of the seed data files loaded.")
+    loaded_at: dt.datetime = Field(description="When the seed was loaded (UTC).")
+
+
+class EditionSummary(Schema):
+    id: str = Field(description="Edition id (YYYY-MM of publication).", examples=["2024-06"])
+    title: str
+    published_on: dt.date
+    expenditure_definition: str
+
+
+class SourceSummary(Schema):
+    id: str = Field(examples=["nato-def-exp-2024-xlsx"])
+    title: str
+    trust: str
+
+
+class Meta(Schema):
+    dataset_version: str = Field(description="SHA-256 of the seed data files loaded.")
+    loaded_at: dt.datetime = Field(description="When the seed was loaded (UTC).")
+    api_version: str = Field(examples=["1.0.0"])
+    row_counts: dict[str, int] = Field(
+        description="Rows per table.", examples=[{"observations": 11648, "allies": 32}]
+    )
+    file_sha256: dict[str, str] = Field(description="SHA-256 of each seed data file.")
+    editions: list[EditionSummary]
+    sources: list[SourceSummary]

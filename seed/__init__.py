@@ -1,0 +1,1 @@
+"""The seed: versioned data files (seed/data) and the loader that validates and loads them."""

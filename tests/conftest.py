@@ -1,0 +1,86 @@
+"""Test databases built by the real Alembic migrations and the real seed loader.
+
+SQLite by default (a temporary file); PostgreSQL when NATO_TEST_DATABASE_URL is set (CI runs
+the suite on both). The shared database is seeded once per session and never written by a
+test; tests that write get a scratch database of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import DEFAULT_DATA_DIR, Settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade
+from seed.loader import load
+
+PG_URL = os.environ.get("NATO_TEST_DATABASE_URL")
+_counter = itertools.count()
+
+
+def data_rows(name: str, data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, str]]:
+    """The rows of a seed file, read with the csv module (the test's own reading)."""
+    with (data_dir / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _scratch_pg(base_url: str) -> str:
+    name = f"nato_scratch_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> str:
+    """An empty database of the test's own: SQLite file, or a new PostgreSQL database."""
+    if PG_URL:
+        return _scratch_pg(PG_URL)
+    return f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The shared database, migrated and seeded once."""
+    if PG_URL:
+        url = _scratch_pg(PG_URL)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'nato.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    load(engine, DEFAULT_DATA_DIR)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of seed/data, to break on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    return target

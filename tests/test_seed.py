@@ -1,0 +1,217 @@
+"""The seed loader: every row loaded, reruns change nothing, bad files rejected whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import DEFAULT_DATA_DIR
+from app.db import make_engine
+from app.migrate import upgrade
+from app.models import DatasetVersion, Observation
+from seed import loader
+from seed.loader import SPECS, SeedError, load, read_dataset
+from tests.conftest import data_rows
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            counts = {
+                spec.name: conn.execute(select(func.count()).select_from(spec.model)).scalar_one()
+                for spec in SPECS
+            }
+            counts["versions"] = conn.execute(
+                select(func.count()).select_from(DatasetVersion)
+            ).scalar_one()
+            return counts
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def seeded_scratch(scratch_url: str) -> str:
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    load(engine, DEFAULT_DATA_DIR)
+    engine.dispose()
+    return scratch_url
+
+
+def test_seed_loads_every_row_of_every_file(seeded_scratch: str) -> None:
+    counts = _counts(seeded_scratch)
+    for spec in SPECS:
+        assert counts[spec.name] == len(data_rows(spec.name)), spec.name
+    assert counts["versions"] == 1
+
+
+def test_values_are_stored_exactly_as_published(seeded_scratch: str) -> None:
+    published = {
+        (r["indicator"], r["ally_iso3"], int(r["year"]), r["edition"], r["source_id"]): r["value"]
+        for r in data_rows("observations.csv")
+    }
+    engine = make_engine(seeded_scratch)
+    with engine.connect() as conn:
+        stored = {
+            (r.indicator_id, r.ally_iso3, r.year, r.edition_id, r.source_id): r.value
+            for r in conn.execute(
+                select(
+                    Observation.indicator_id,
+                    Observation.ally_iso3,
+                    Observation.year,
+                    Observation.edition_id,
+                    Observation.source_id,
+                    Observation.value,
+                )
+            )
+        }
+    engine.dispose()
+    assert stored == published
+    assert "2.00" in stored.values()  # trailing zeros survive
+
+
+def test_second_seed_changes_nothing(seeded_scratch: str) -> None:
+    engine = make_engine(seeded_scratch)
+    with engine.connect() as conn:
+        before = conn.execute(select(DatasetVersion.version, DatasetVersion.loaded_at)).all()
+    result = load(engine, DEFAULT_DATA_DIR)
+    with engine.connect() as conn:
+        after = conn.execute(select(DatasetVersion.version, DatasetVersion.loaded_at)).all()
+    engine.dispose()
+    assert result.changed is False
+    assert after == before
+
+
+def test_version_is_a_hash_of_the_files(data_copy: Path) -> None:
+    original = read_dataset(DEFAULT_DATA_DIR).version
+    assert read_dataset(data_copy).version == original
+    path = data_copy / "quotes.csv"
+    path.write_bytes(path.read_bytes().replace(b"NATO support", b"NATO  support"))
+    assert read_dataset(data_copy).version != original
+
+
+def _replace_line(path: Path, line: int, new: bytes) -> None:
+    lines = path.read_bytes().split(b"\n")
+    lines[line - 1] = new
+    path.write_bytes(b"\n".join(lines))
+
+
+def _line(path: Path, line: int) -> bytes:
+    return path.read_bytes().split(b"\n")[line - 1]
+
+
+BROKEN = {
+    "non-numeric value": (
+        "observations.csv",
+        2,
+        lambda old: old.replace(b",1.346516857031259,", b",abc,"),
+        "observations.csv:2: column value: 'abc' is not a number",
+    ),
+    "unknown ally": (
+        "observations.csv",
+        2,
+        lambda old: old.replace(b",ALB,", b",XXX,"),
+        "observations.csv:2: column ally_iso3: 'XXX' is not in allies.csv",
+    ),
+    "unknown edition": (
+        "observations.csv",
+        2,
+        lambda old: old.replace(b",2024-06,", b",2023-01,"),
+        "observations.csv:2: column edition: '2023-01' is not in editions.csv",
+    ),
+    "invalid UTF-8": (
+        "quotes.csv",
+        3,
+        lambda old: old + b"\xff",
+        "quotes.csv:3: is not valid UTF-8",
+    ),
+    "too few cells": (
+        "allies.csv",
+        2,
+        lambda old: old.rsplit(b",", 3)[0],
+        "allies.csv:2: has 10 cells, expected 13",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_malformed_row_is_rejected_and_nothing_changes(
+    case: str, data_copy: Path, seeded_scratch: str
+) -> None:
+    name, line, edit, message = BROKEN[case]
+    path = data_copy / name
+    _replace_line(path, line, edit(_line(path, line)))
+    before = _counts(seeded_scratch)
+    engine = make_engine(seeded_scratch)
+    with pytest.raises(SeedError) as excinfo:
+        load(engine, data_copy)
+    engine.dispose()
+    assert message in str(excinfo.value)
+    assert _counts(seeded_scratch) == before
+
+
+def test_duplicate_key_names_both_lines(data_copy: Path) -> None:
+    path = data_copy / "observations.csv"
+    with path.open("ab") as handle:
+        handle.write(_line(path, 2) + b"\n")
+    total = len(path.read_bytes().rstrip(b"\n").split(b"\n"))
+    with pytest.raises(SeedError) as excinfo:
+        read_dataset(data_copy)
+    assert f"observations.csv:{total}: duplicate key" in str(excinfo.value)
+    assert "first on line 2" in str(excinfo.value)
+
+
+def test_missing_column_is_named(data_copy: Path) -> None:
+    path = data_copy / "editions.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b",kind,", b",")
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(SeedError, match=r"editions\.csv:1: missing column\(s\) kind"):
+        read_dataset(data_copy)
+
+
+def test_empty_file_is_rejected(data_copy: Path) -> None:
+    (data_copy / "sources.csv").write_bytes(b"")
+    with pytest.raises(SeedError, match=r"sources\.csv:1: is empty"):
+        read_dataset(data_copy)
+
+
+def test_failure_during_insert_rolls_back_everything(
+    seeded_scratch: str, data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error half-way through the load leaves the previous data intact."""
+    path = data_copy / "quotes.csv"  # a different dataset version, so the load really runs
+    path.write_bytes(path.read_bytes().replace(b"NATO support", b"NATO  support"))
+    before = _counts(seeded_scratch)
+    original = loader._db_rows
+
+    def failing(spec: loader.FileSpec, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        if spec.name == "quotes.csv":
+            raise RuntimeError("disk full")
+        return original(spec, rows)
+
+    monkeypatch.setattr(loader, "_db_rows", failing)
+    engine = make_engine(seeded_scratch)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(engine, data_copy)
+    engine.dispose()
+    assert _counts(seeded_scratch) == before
+
+
+def test_cli_check_data_reports_file_line_reason(data_copy: Path) -> None:
+    path = data_copy / "observations.csv"
+    _replace_line(path, 3, _line(path, 3).replace(b",2014,", b",1800,"))
+    result = CliRunner().invoke(cli, ["check-data", str(data_copy)])
+    assert result.exit_code == 1
+    assert "observations.csv:3: column year: 1800 is outside 1949..2100" in result.output
+
+
+def test_cli_check_data_accepts_the_seed() -> None:
+    result = CliRunner().invoke(cli, ["check-data", str(DEFAULT_DATA_DIR)])
+    assert result.exit_code == 0
+    assert f"observations.csv {len(data_rows('observations.csv'))}" in result.output
