@@ -1,4 +1,5 @@
-"""Pydantic response models shared by every router: pages, problems, health and meta."""
+"""Pydantic response models: the shared ones here (pages, problems, health, meta); one module
+per resource area beside this file (e.g. schemas/observations.py)."""
 
 from __future__ import annotations
 
