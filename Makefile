@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test check lint typecheck bench soak install install-dev migrate seed clean
+.PHONY: run test e2e check lint typecheck bench soak install install-dev migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version) if sys.version_info < (3, 11) else None'
@@ -34,9 +34,14 @@ seed: migrate
 run: seed
 	$(BIN)/nato-api serve --host $(HOST) --port $(PORT)
 
-## Install with the dev tools and run the whole test suite
+## Install with the dev tools and run the whole test suite (browser tests: `make e2e`)
 test: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser"
+
+## End-to-end tests in headless Chromium (installs Debian's chromium when missing; needs root)
+e2e: install-dev
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pytest -m browser
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ def serve(
     import uvicorn
 
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:create_asgi",
         factory=True,
         host=host,
         port=port,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from app.db import SessionDep
 from app.errors import UnknownParameter
+from app.queries.editions_rule import EditionRule, make_rule
 
 # Accepted on every route by content negotiation, even where a route does not declare it.
 ALWAYS_ALLOWED = frozenset({"format"})
@@ -55,3 +58,28 @@ Offset = Annotated[
     int, Query(ge=0, le=10_000_000, description="Index of the first item to return (default 0).")
 ]
 GuardDep = Depends(reject_unknown_parameters)
+
+
+def get_edition_rule(
+    session: SessionDep,
+    edition: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-\d{2}$",
+            description="Pin one edition (YYYY-MM, see /v1/editions), e.g. 2024-06.",
+            examples=["2024-06"],
+        ),
+    ] = None,
+    as_of: Annotated[
+        dt.date | None,
+        Query(
+            description="For each figure, the newest edition published on or before this date.",
+            examples=["2025-05-01"],
+        ),
+    ] = None,
+) -> EditionRule:
+    """`edition`, `as_of` or neither (latest); both at once is a 400."""
+    return make_rule(session, edition=edition, as_of=as_of)
+
+
+EditionRuleDep = Annotated[EditionRule, Depends(get_edition_rule)]

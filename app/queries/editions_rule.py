@@ -33,6 +33,14 @@ class EditionRule:
             return "edition"
         return "as_of" if self.as_of else "latest"
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "edition": self.edition,
+            "as_of": self.as_of,
+            "description": self.describe(),
+        }
+
     def describe(self) -> str:
         if self.edition:
             return f"edition {self.edition} only"

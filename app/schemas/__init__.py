@@ -46,6 +46,19 @@ class Page(Schema, Generic[T]):
     prev: str | None = Field(description="URL of the previous page, null on the first page.")
 
 
+class EditionRuleRead(Schema):
+    """Which edition each figure of the response comes from (see the API description)."""
+
+    mode: str = Field(
+        description="`edition` (one pinned edition), `as_of` (newest edition published on or "
+        "before a date, per figure) or `latest` (newest edition that has the figure).",
+        examples=["latest"],
+    )
+    edition: str | None = Field(description="The pinned edition, if any.", examples=[None])
+    as_of: dt.date | None = Field(description="The as_of date, if any.", examples=[None])
+    description: str = Field(examples=["for each figure, the newest edition that has it (latest)"])
+
+
 class Health(Schema):
     status: str = Field(description="`ok` when the process is alive.", examples=["ok"])
 
