@@ -84,6 +84,18 @@ def rule_text(indicator: str, threshold: Decimal, basis: Basis) -> str:
     )
 
 
+def default_threshold(indicator: str, threshold: Decimal | None) -> Decimal:
+    """The given threshold, or the indicator's guideline; 422 when it has none."""
+    if threshold is not None:
+        return threshold
+    if indicator in GUIDELINES:
+        return GUIDELINES[indicator]
+    raise Unprocessable(
+        f"threshold: {indicator} has no default guideline; give a threshold, e.g. threshold=20.",
+        errors=[{"parameter": "threshold", "in": "query", "message": "required"}],
+    )
+
+
 def check_compliance_indicator(session: Session, indicator: str) -> None:
     indicator_filter(session, [indicator])
     if indicator not in COMPLIANCE_INDICATORS:
@@ -236,7 +248,7 @@ def select_figures(
 
 def select_ally_names(session: Session) -> dict[str, str]:
     rows = session.execute(select(Ally.iso3, Ally.name).order_by(Ally.iso3))
-    return dict(rows.tuples().all())
+    return {row.iso3: row.name for row in rows}
 
 
 def select_published_counts(
@@ -362,6 +374,7 @@ class ComplianceResult:
     summary: Summary
     published: list[PublishedCount]
     editions: list[str]
+    threshold: Decimal
 
 
 def select_compliance(
@@ -369,12 +382,13 @@ def select_compliance(
     *,
     year: int,
     indicator: str,
-    threshold: Decimal,
+    threshold: Decimal | None,
     basis: Basis,
     rule: EditionRule,
 ) -> ComplianceResult:
     """Every ally's status against `threshold` for one year under the edition rule."""
     check_compliance_indicator(session, indicator)
+    threshold = default_threshold(indicator, threshold)
     figures = select_figures(
         session,
         indicator=indicator,
@@ -397,7 +411,8 @@ def select_compliance(
         if counts_apply(indicator, threshold)
         else []
     )
-    return ComplianceResult(statuses, summary, published, sorted({f.edition for f in figures}))
+    editions = sorted({f.edition for f in figures})
+    return ComplianceResult(statuses, summary, published, editions, threshold)
 
 
 def counts_apply(indicator: str, threshold: Decimal) -> bool:
@@ -428,8 +443,10 @@ def select_compliance_history(
     basis: Basis,
     rule: EditionRule,
 ) -> list[YearCompliance]:
-    """Per year: who meets `threshold`, under the edition rule (one query for all years)."""
-    check_compliance_indicator(session, indicator)
+    """Per year: who meets `threshold`, under the edition rule (one query for all years).
+
+    Call `check_compliance_indicator` and `default_threshold` first.
+    """
     figures = select_figures(session, indicator=indicator, rule=rule)
     names = select_ally_names(session)
     published: dict[int, list[PublishedCount]] = defaultdict(list)

@@ -206,15 +206,14 @@ def select_changes(
         )
     if indicator is not None:
         indicator_filter(session, [indicator])
-    definitions = dict(
-        session.execute(
+    definitions = {
+        row.id: row.expenditure_definition
+        for row in session.execute(
             select(Edition.id, Edition.expenditure_definition).where(
                 Edition.id.in_((from_edition, to_edition))
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     old, new = aliased(Observation), aliased(Observation)
     stmt = (
         select(

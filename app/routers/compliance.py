@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.deps import EditionRuleDep
-from app.errors import Unprocessable, problem_responses
+from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import compliance as q
 from app.queries.editions_rule import EditionRule
@@ -52,17 +52,6 @@ BasisParam = Annotated[
         "2 decimals half up first (1.9959 -> 2.00 meets 2.0).",
     ),
 ]
-
-
-def _threshold(indicator: str, threshold: Decimal | None) -> Decimal:
-    if threshold is not None:
-        return threshold
-    if indicator in q.GUIDELINES:
-        return q.GUIDELINES[indicator]
-    raise Unprocessable(
-        f"threshold: {indicator} has no default guideline; give a threshold, e.g. threshold=20.",
-        errors=[{"parameter": "threshold", "in": "query", "message": "required"}],
-    )
 
 
 def _rule(indicator: str, threshold: Decimal, basis: q.Basis) -> ComplianceRule:
@@ -141,10 +130,10 @@ def list_compliance(
     basis: BasisParam = q.Basis.full_precision,
 ) -> Response:
     """Every ally's figure against the threshold, with counts, gaps and the rule applied."""
-    limit = _threshold(indicator, threshold)
     result = q.select_compliance(
-        session, year=year, indicator=indicator, threshold=limit, basis=basis, rule=rule
+        session, year=year, indicator=indicator, threshold=threshold, basis=basis, rule=rule
     )
+    limit = result.threshold
     summary = ComplianceSummary.model_validate(result.summary.as_dict())
     body = ComplianceRead(
         edition_rule=_edition_rule(rule),
@@ -174,7 +163,8 @@ def list_compliance_history(
     basis: BasisParam = q.Basis.full_precision,
 ) -> Response:
     """Per year: the allies meeting the threshold, those below and those without a figure."""
-    limit = _threshold(indicator, threshold)
+    q.check_compliance_indicator(session, indicator)
+    limit = q.default_threshold(indicator, threshold)
     history = q.select_compliance_history(
         session, indicator=indicator, threshold=limit, basis=basis, rule=rule
     )
