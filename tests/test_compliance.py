@@ -347,3 +347,20 @@ def test_history_errors(client: TestClient) -> None:
     response = client.get("/v1/compliance/history", params={"indicator": "gdp_per_capita"})
     assert response.status_code == 422
     _problem(response.json(), 422, "unprocessable")
+
+
+def test_mixed_editions_are_visible_per_item(client: TestClient) -> None:
+    # as_of 1 May 2025, year 2014: the US figure comes from 2025-04 (AP: 3.68), every other
+    # ally's from 2024-06. Each item says which; the published count (Feb 2024: 3 allies)
+    # is not compared with a count mixing two editions.
+    body = client.get("/v1/compliance", params={"year": 2014, "as_of": "2025-05-01"}).json()
+    assert body["editions"] == ["2024-06", "2025-04"]
+    usa = next(i for i in body["items"] if i["ally"] == "USA")
+    assert (usa["edition"], usa["value_text"]) == (
+        "2025-04",
+        figure("share_gdp", "USA", 2014, "2025-04"),
+    )
+    assert {i["edition"] for i in body["items"] if i["ally"] not in ("USA", "ISL")} == {"2024-06"}
+    (count,) = body["published_counts"]
+    assert (count["edition"], count["value"], count["mismatch"]) == ("2024-02", 3, None)
+    assert body["summary"]["meeting"] == 3
