@@ -94,12 +94,12 @@ def _check_base_years(session: Session, editions: set[str], rule: EditionRule) -
     if len(base_years) <= 1:
         return
     listed = ", ".join(f"{row.id} ({row.constant_price_base_year} prices)" for row in rows)
-    newest = rows[-1].id
+    pins = " or ".join(f"edition={row.id}" for row in rows)
     raise Unprocessable(
         f"measure=usd_constant under the rule '{rule.describe()}' would combine constant-price "
         f"figures of editions with different base years: {listed}. Dollars of different base "
-        "years are never summed or compared. Pin one edition (e.g. "
-        f"edition={newest}), use as_of before the later base year, or use measure=usd_current.",
+        f"years are never summed or compared. Pin one edition ({pins}), use an as_of date "
+        "before the later base year, or use measure=usd_current.",
         errors=[{"parameter": "measure", "in": "query", "message": "mixed base years"}],
     )
 
