@@ -174,3 +174,14 @@ def link_header(links: dict[str, str | None]) -> dict[str, str]:
     """RFC 8288 Link header for the pagination links that exist."""
     parts = [f'<{url}>; rel="{rel}"' for rel, url in links.items() if url]
     return {"Link": ", ".join(parts)} if parts else {}
+
+
+def csv_responses(example: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry documenting the CSV form of a collection's 200."""
+    return {
+        200: {
+            "description": "The collection as JSON, or as CSV (`?format=csv` or "
+            "`Accept: text/csv`: RFC 4180, UTF-8, header = the JSON item keys).",
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+        }
+    }
