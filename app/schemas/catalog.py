@@ -13,13 +13,16 @@ class IndicatorRead(Schema):
     """An indicator: what a figure measures, its canonical unit and coverage by edition."""
 
     id: str = Field(description="Indicator id, used in `indicator=`.", examples=["share_gdp"])
-    name: str = Field(examples=["Defence expenditure as share of GDP"])
+    name: str = Field(
+        description="Name of the indicator.", examples=["Defence expenditure as share of GDP"]
+    )
     unit: str = Field(
         description="Canonical unit; each figure's own `unit` is authoritative.",
         examples=["% of GDP"],
     )
     description: str = Field(
-        examples=["Defence spending divided by gross domestic product, in per cent."]
+        description="What the indicator measures.",
+        examples=["Defence spending divided by gross domestic product, in per cent."],
     )
     notes: str | None = Field(
         description="Price base and coverage by edition.",
@@ -39,8 +42,11 @@ class EditionRead(Schema):
     """A report edition: when it was published, what it covers and how it defines spending."""
 
     id: str = Field(description="Edition id (YYYY-MM of publication).", examples=["2024-06"])
-    title: str = Field(examples=["Defence Expenditure of NATO Countries (2014-2024)"])
-    publisher: str = Field(examples=["NATO"])
+    title: str = Field(
+        description="Title of the publication.",
+        examples=["Defence Expenditure of NATO Countries (2014-2024)"],
+    )
+    publisher: str = Field(description="Who published the edition.", examples=["NATO"])
     published_on: dt.date = Field(description="Publication date.", examples=["2024-06-17"])
     data_cutoff_on: dt.date | None = Field(
         description="Data cut-off date, where published.", examples=["2024-06-12"]
@@ -79,19 +85,30 @@ class EditionRead(Schema):
 class SourceRead(Schema):
     """A source the figures were read from, with the researcher's trust rating."""
 
-    id: str = Field(examples=["nato-def-exp-2024-xlsx"])
+    id: str = Field(
+        description="Source id, as in each figure's `source`.", examples=["nato-def-exp-2024-xlsx"]
+    )
     title: str = Field(
+        description="Descriptive title (for web pages, written from the URL and content).",
         examples=[
             "Defence Expenditure of NATO Countries (2014-2024): Excel tables "
             "240617-def-exp-2024-TABLES-en.xlsx"
-        ]
+        ],
     )
     url: str | None = Field(
         description="URL as cited; null where only a stored copy was read.",
-        examples=["https://www.nato.int/"],
+        examples=[
+            "https://knews.media/2025/04/25/nato-publishes-a-report-for-2024-surprising-data-on-expenses/"
+        ],
     )
-    publisher: str = Field(examples=["NATO International Staff"])
-    kind: str = Field(examples=["official_nato_file"])
+    publisher: str = Field(
+        description="Publisher or outlet.",
+        examples=["NATO International Staff (unmodified copy in GitHub repository)"],
+    )
+    kind: str = Field(
+        description="Kind of source (official_nato_file, official_nato_web, news_report, ...).",
+        examples=["official_nato_file"],
+    )
     trust: str = Field(
         description="Researcher's rating: high, medium-high, medium, medium-low or low.",
         examples=["high"],
