@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_asgi
+from app.migrate import upgrade
 from tests.conftest import data_rows
 
 OBS = data_rows("observations.csv")
@@ -445,3 +450,45 @@ def test_post_is_405(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "about:blank"
     assert response.json()["title"] == "Method not allowed"
+
+
+def test_database_failure_is_503_problem(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE observations"))
+    engine.dispose()
+    with TestClient(create_asgi(Settings(database_url=scratch_url))) as broken:
+        response = broken.get("/v1/observations")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "type": "/problems/unavailable",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": "The database is not answering; retry in a few seconds.",
+        "instance": "/v1/observations",
+    }
+
+
+def test_unexpected_failure_is_500_problem_without_trace(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("app.routers.observations.select_observations", broken)
+    with TestClient(create_asgi(settings), raise_server_exceptions=False) as failing:
+        response = failing.get("/v1/observations?ally=POL")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "/problems/internal-error",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": "The server failed to answer this request; it has been logged.",
+        "instance": "/v1/observations",
+    }
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
