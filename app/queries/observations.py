@@ -85,17 +85,17 @@ def select_observations(
     check_years(year, year_from, year_to)
     order = parse_sort(sort)
     o = Observation
+    # The edition rule ranks narrow rows (no long text columns); the page joins the text back
+    # by primary key, for the `limit` rows it returns only.
     base: Select[Any] = select(  # type: ignore[assignment]
+        o.id,
         o.indicator_id.label("indicator"),
         o.ally_iso3.label("ally"),
         o.year,
         o.value_num.label("value"),
-        o.value.label("value_text"),
-        o.unit,
         o.edition_id.label("edition"),
         o.is_estimate,
         o.source_id.label("source"),
-        o.notes,
     )
     if allies:
         base = base.where(o.ally_iso3.in_(allies))
@@ -120,38 +120,37 @@ def select_observations(
 
     total = session.execute(select(func.count()).select_from(figures).where(*where)).scalar_one()
 
-    columns = {name: figures.c[name] for name in _TIE_BREAK}
-    columns["value"] = figures.c.value
-    order_by = [columns[name].desc() if desc else columns[name].asc() for name, desc in order]
-    named = {name for name, _ in order}
-    order_by += [columns[name].asc() for name in _TIE_BREAK if name not in named]
+    page = select(figures).where(*where).order_by(*_order_by(figures, order)).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    chosen_page = page.subquery("page")
     stmt = (
         select(
-            *(figures.c[name] for name in _ITEM_COLUMNS),
+            chosen_page.c.indicator,
+            chosen_page.c.ally,
+            chosen_page.c.year,
+            chosen_page.c.value,
+            o.value.label("value_text"),
+            o.unit,
+            chosen_page.c.edition,
+            chosen_page.c.is_estimate,
+            chosen_page.c.source,
+            o.notes,
             Ally.name.label("ally_name"),
-            figures.c.published_on.label("edition_published_on"),
+            chosen_page.c.published_on.label("edition_published_on"),
             Edition.expenditure_definition,
         )
-        .join(Ally, Ally.iso3 == figures.c.ally)
-        .join(Edition, Edition.id == figures.c.edition)
-        .where(*where)
-        .order_by(*order_by)
-        .offset(offset)
+        .join(o, o.id == chosen_page.c.id)
+        .join(Ally, Ally.iso3 == chosen_page.c.ally)
+        .join(Edition, Edition.id == chosen_page.c.edition)
+        # A subquery's ORDER BY does not carry over: order the outer select the same way.
+        .order_by(*_order_by(chosen_page, order))
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
     return list(session.execute(stmt)), total
 
 
-_ITEM_COLUMNS = (
-    "indicator",
-    "ally",
-    "year",
-    "value",
-    "value_text",
-    "unit",
-    "edition",
-    "is_estimate",
-    "source",
-    "notes",
-)
+def _order_by(table: Any, order: list[tuple[str, bool]]) -> list[ColumnElement[Any]]:
+    """The requested sort on `table`'s columns, then the figure's identity as tie-breaker."""
+    named = {name for name, _ in order}
+    keys = [*order, *((name, False) for name in _TIE_BREAK if name not in named)]
+    return [table.c[name].desc() if desc else table.c[name].asc() for name, desc in keys]
