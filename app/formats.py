@@ -77,10 +77,11 @@ def get_format(
 
 def get_json_only(request: Request) -> Format:
     """For single resources: JSON only; any Accept that excludes JSON is a 406."""
-    fmt = negotiate(request.headers.get("accept"), None)
-    if fmt is not Format.json:
+    # `format` is accepted on every route (app/deps.py): here anything but json is a 406.
+    explicit = request.query_params.get("format", "json")
+    if explicit != "json" or negotiate(request.headers.get("accept"), None) is not Format.json:
         raise NotAcceptable("This resource is available as application/json only.")
-    return fmt
+    return Format.json
 
 
 FormatDep = Annotated[Format, Depends(get_format)]

@@ -191,6 +191,13 @@ def test_single_ally_is_json_only(client: TestClient) -> None:
     _problem(response, 406, "not-acceptable", "/v1/allies/POL")
 
 
+@pytest.mark.parametrize("query", ["format=csv", "format=xml"])
+def test_single_ally_rejects_other_formats(client: TestClient, query: str) -> None:
+    body = _problem(client.get(f"/v1/allies/POL?{query}"), 406, "not-acceptable", "/v1/allies/POL")
+    assert body["detail"] == "This resource is available as application/json only."
+    assert client.get("/v1/allies/POL?format=json").json() == POLAND
+
+
 def test_allies_unsupported_accept_is_406(client: TestClient) -> None:
     _problem(
         client.get("/v1/allies", headers={"Accept": "text/html"}),
