@@ -22,7 +22,20 @@ from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep
 from app.errors import install_error_handlers
 from app.models import DatasetVersion
-from app.routers import claims, compliance, health, meta, quotes, revisions, totals
+from app.routers import (
+    allies,
+    claims,
+    compliance,
+    editions,
+    health,
+    indicators,
+    meta,
+    observations,
+    quotes,
+    revisions,
+    sources,
+    totals,
+)
 from app.schemas import Problem
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -153,6 +166,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         health.router,
         meta.router,
+        allies.router,
+        observations.router,
+        indicators.router,
+        editions.router,
+        sources.router,
         compliance.router,
         totals.router,
         revisions.router,
