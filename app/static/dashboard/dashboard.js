@@ -589,6 +589,7 @@
       state.ally = $("ally").value;
     } catch (err) {
       showError(err);
+      document.body.setAttribute("data-ready", "error");
       return;
     }
     const years = [];
