@@ -179,6 +179,13 @@ def ranked_bars(
             f'<text x="{tx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{MUTED}">'
             f"{esc(_tick_label(tick))}</text>"
         )
+    tx = x(float(threshold))
+    out.append(
+        f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{top + plot_h}" '
+        f'stroke="{THRESHOLD}" stroke-width="2" stroke-dasharray="6 3" class="threshold"/>'
+        f'<text x="{tx + 4:.1f}" y="{top - 8}" fill="{THRESHOLD}" font-weight="bold">'
+        f"{esc(threshold_label)}</text>"
+    )
     for i, row in enumerate(ordered):
         y = top + i * row_h
         cy = y + row_h / 2 + 4
@@ -207,16 +214,10 @@ def ranked_bars(
             f"{', estimate' if row.is_estimate else ''})</title>"
             f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 6}" '
             f'fill="{MEETS if meets else BELOW}"/>'
-            f'<text x="{max(x1, x(0)) + 4:.1f}" y="{cy:.1f}" class="value">{esc(label)}</text>'
+            f'<text x="{max(x1, x(0)) + 4:.1f}" y="{cy:.1f}" class="value" stroke="#ffffff" '
+            f'stroke-width="3" paint-order="stroke">{esc(label)}</text>'
             "</g>"
         )
-    tx = x(float(threshold))
-    out.append(
-        f'<line x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{top + plot_h}" '
-        f'stroke="{THRESHOLD}" stroke-width="2" stroke-dasharray="6 3" class="threshold"/>'
-        f'<text x="{tx + 4:.1f}" y="{top - 8}" fill="{THRESHOLD}" font-weight="bold">'
-        f"{esc(threshold_label)}</text>"
-    )
     out.append(
         f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 36}" text-anchor="middle" '
         f'class="axis-label">{esc(axis_label)}</text>'

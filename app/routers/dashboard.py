@@ -16,6 +16,7 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 # Read once: a fixed whitelist of files, so no path from a request ever reaches the disk.
 ASSETS = {

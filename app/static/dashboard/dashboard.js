@@ -172,7 +172,7 @@
     const rows = withData.concat(noData);
     const width = chartWidth(container);
     const narrow = width < 520;
-    const left = narrow ? 112 : 150;
+    const left = narrow ? 118 : 150;
     const right = narrow ? 56 : 70;
     const top = 26;
     const rowH = narrow ? 20 : 22;
@@ -204,6 +204,14 @@
       class: "axis-label",
     }, "Defence expenditure (% of GDP)"));
     svg.appendChild(axis);
+    const tx = x(threshold);
+    svg.appendChild(el("line", {
+      x1: tx, x2: tx, y1: top - 8, y2: top + rows.length * rowH, stroke: COLOURS.threshold,
+      "stroke-width": 2, "stroke-dasharray": "6 3", class: "threshold",
+    }));
+    svg.appendChild(el("text", {
+      x: tx + 4, y: top - 10, fill: COLOURS.threshold, "font-weight": "bold",
+    }, threshold + "% of GDP"));
     rows.forEach((item, index) => {
       const y = top + index * rowH;
       const cy = y + rowH / 2 + 4;
@@ -212,7 +220,9 @@
         class: hasValue ? "bar" : "bar no-data-row", "data-ally": item.ally,
         "data-value": hasValue ? item.value_text : null, "data-edition": item.edition,
       });
-      g.appendChild(el("text", { x: left - 6, y: cy, "text-anchor": "end" }, item.name));
+      g.appendChild(el("text", {
+        x: left - 6, y: cy, "text-anchor": "end", "font-size": narrow ? 12 : 13,
+      }, item.name));
       if (!hasValue) {
         g.appendChild(el("title", {}, item.name + ": no data (missing, not zero)" +
           (item.reason ? ". " + item.reason : "")));
@@ -230,19 +240,14 @@
           x: x0, y: y + 3, width: Math.max(x1 - x0, 1), height: rowH - 6,
           fill: item.meets ? COLOURS.meets : COLOURS.below,
         }));
-        g.appendChild(el("text", { x: x1 + 4, y: cy, class: "value" },
+        g.appendChild(el("text", {
+          x: x1 + 4, y: cy, class: "value", stroke: "#ffffff", "stroke-width": 3,
+          "paint-order": "stroke",
+        },
           shortValue(item.value_text, item.meets, threshold) + (item.is_estimate ? " e" : "")));
       }
       svg.appendChild(g);
     });
-    const tx = x(threshold);
-    svg.appendChild(el("line", {
-      x1: tx, x2: tx, y1: top - 8, y2: top + rows.length * rowH, stroke: COLOURS.threshold,
-      "stroke-width": 2, "stroke-dasharray": "6 3", class: "threshold",
-    }));
-    svg.appendChild(el("text", {
-      x: tx + 4, y: top - 10, fill: COLOURS.threshold, "font-weight": "bold",
-    }, threshold + "% of GDP"));
     replace(container, svg);
 
     const summary = data.summary || {};
@@ -454,7 +459,7 @@
       tr.setAttribute("data-group", item.group);
       const published = (item.published || []).map((p) =>
         (p.qualifier ? p.qualifier + " " : "") + (p.value_text !== null && p.value_text !== undefined ? compactNumber(p.value_text) : "") +
-        " (" + p.edition + ", " + p.source + ")").join("; ");
+        (p.unit ? " " + p.unit : "") + " (" + p.edition + ", " + p.source + ")").join("; ");
       const computed = item.computed_value_text !== null && item.computed_value_text !== undefined
         ? compactNumber(item.computed_value_text) + " " + (item.computed_unit || "")
         : "no data" + (item.computed_missing && item.computed_missing.length ? " (missing: " + item.computed_missing.join(", ") + ")" : "");
@@ -526,6 +531,7 @@
       })),
     }));
     drawAlly(name, series, thresholdValue(), state.edition);
+    $("ally-title").textContent = name + ": share of GDP, every edition";
     $("ally-svg").href = apiUrl("/v1/charts/allies/" + encodeURIComponent(state.ally) + ".svg",
       { threshold: state.threshold });
   }
@@ -577,14 +583,14 @@
     readUrl();
     try {
       const [editionList, allies] = await Promise.all([
-        getJson("/v1/editions", { limit: 100 }), getAll("/v1/allies"),
+        getJson("/v1/editions"), getJson("/v1/allies"),
       ]);
       editions = ((editionList && editionList.items) || []).slice()
         .sort((a, b) => String(a.published_on).localeCompare(String(b.published_on)));
       fillSelect($("edition"), editions.map((e) => [e.id, e.id + " \u2013 " + e.title +
         (e.expenditure_definition === "core_defence_expenditure" ? " (core definition)" : "")]), state.edition);
       state.edition = $("edition").value;
-      fillSelect($("ally"), allies.map((a) => [a.iso3, a.name]).sort((a, b) => a[1].localeCompare(b[1])),
+      fillSelect($("ally"), ((allies && allies.items) || []).map((a) => [a.iso3, a.name]).sort((a, b) => a[1].localeCompare(b[1])),
         String(state.ally).toUpperCase());
       state.ally = $("ally").value;
     } catch (err) {
