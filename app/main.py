@@ -24,8 +24,10 @@ from app.errors import install_error_handlers
 from app.models import DatasetVersion
 from app.routers import (
     allies,
+    charts,
     claims,
     compliance,
+    dashboard,
     editions,
     health,
     indicators,
@@ -176,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         revisions.router,
         quotes.router,
         claims.router,
+        charts.router,
+        dashboard.router,
     ):
         app.include_router(router)
     _install_docs(app)
