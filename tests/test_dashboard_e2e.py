@@ -7,34 +7,18 @@ Run with `make e2e` (or `pytest -m browser`); needs /usr/bin/chromium (apt-get i
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
 
-from app.config import PROJECT_ROOT, Settings
-from app.main import create_asgi
+from app.config import PROJECT_ROOT
 from tests.conftest import data_rows
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # A strict policy like the one the hardened app sends: the page must need nothing inline.
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
 SCREENSHOTS = PROJECT_ROOT / "bench" / "out"
@@ -46,48 +30,6 @@ def share_gdp(edition: str, year: int) -> dict[str, str]:
         for r in data_rows("observations.csv")
         if r["indicator"] == "share_gdp" and r["edition"] == edition and r["year"] == str(year)
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def live_server(settings: Settings) -> Iterator[str]:
-    """uvicorn serving the app on a free loopback port, in a thread; stopped afterwards."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_asgi(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (make e2e does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class Dashboard:

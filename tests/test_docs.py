@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-
-from app.config import Settings
-from app.main import create_asgi
 
 ASSET_ATTRIBUTES = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 ASSET_URLS = re.compile(r"""(?:url|js_url|css_url)\s*:\s*["']([^"']+)["']""")
@@ -66,31 +58,6 @@ def test_docs_assets_have_their_media_types(client: TestClient) -> None:
     assert client.get("/static/docs/swagger-ui.css").headers["content-type"].startswith("text/css")
 
 
-def _free_port() -> int:
-    for port in range(8101, 8110):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.skip("no free port in 8101-8109")
-
-
-@pytest.fixture(scope="module")
-def live_url(settings: Settings) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_asgi(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("page", "rendered"),
@@ -99,33 +66,30 @@ def live_url(settings: Settings) -> Iterator[str]:
         ("/redoc", "h2:has-text('Per-ally figures, filtered and paginated')"),
     ],
 )
-def test_docs_render_with_no_network(live_url: str, page: str, rendered: str) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (make e2e installs it)")
-    from playwright.sync_api import Route, sync_playwright
+def test_docs_render_with_no_network(
+    browser: Any, live_server: str, page: str, rendered: str
+) -> None:
+    from playwright.sync_api import Route
 
     outside: list[tuple[str, str]] = []
 
     def only_this_server(route: Route) -> None:
         url = route.request.url
-        if url.startswith(live_url) or url.startswith("data:") or url.startswith("blob:"):
+        if url.startswith(live_server) or url.startswith("data:") or url.startswith("blob:"):
             route.continue_()
         else:
             outside.append((route.request.resource_type, url))
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            context = browser.new_context(offline=False)
-            context.route("**/*", only_this_server)
-            tab = context.new_page()
-            tab.goto(live_url + page)
-            tab.wait_for_selector(rendered, timeout=30_000)
-            assert "/v1/observations" in tab.content()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        context.route("**/*", only_this_server)
+        tab = context.new_page()
+        tab.goto(live_server + page)
+        tab.wait_for_selector(rendered, timeout=30_000)
+        assert "/v1/observations" in tab.content()
+    finally:
+        context.close()
     # Everything the page needs came from this server. The ReDoc bundle itself links its
     # "API docs by Redocly" logo from cdn.redoc.ly: blocked here, and the page still renders.
     assert [url for kind, url in outside if kind != "image"] == []
