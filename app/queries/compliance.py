@@ -53,11 +53,6 @@ class Basis(StrEnum):
     published = "published"
 
 
-def resolved(stmt: Any, rule: EditionRule, *, key: list[Any], edition_col: Any) -> Any:
-    """`editions_rule.resolve` for selects of ORM columns (its signature wants Core types)."""
-    return resolve(stmt, rule, key=key, edition_col=edition_col)
-
-
 def published_value(value: Decimal) -> Decimal:
     """The value as NATO prints it: 2 decimals, rounded half up."""
     return value.quantize(PUBLISHED_QUANTUM, rounding=ROUND_HALF_UP)
@@ -189,7 +184,7 @@ def select_figures(
     ).where(Observation.indicator_id == indicator)
     if year is not None:
         base = base.where(Observation.year == year)
-    figures = resolved(
+    figures = resolve(
         base,
         rule,
         key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
@@ -272,7 +267,7 @@ def select_published_counts(
     )
     if year is not None:
         base = base.where(Aggregate.year == year)
-    counts = resolved(
+    counts = resolve(
         base,
         rule,
         key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],

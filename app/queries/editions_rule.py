@@ -12,10 +12,11 @@ edition has the same key from two sources, both rows are kept (DENSE_RANK, not R
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnExpressionArgument, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
@@ -77,13 +78,16 @@ def check_edition(session: Session, edition: str, parameter: str = "edition") ->
         )
 
 
+AnySelect = Select[*tuple[Any, ...]]
+
+
 def resolve(
-    stmt: Select[Any],
+    stmt: AnySelect,
     rule: EditionRule,
     *,
-    key: list[ColumnElement[Any]],
-    edition_col: ColumnElement[Any],
-) -> Select[Any]:
+    key: Sequence[ColumnExpressionArgument[Any]],
+    edition_col: ColumnExpressionArgument[str],
+) -> AnySelect:
     """Apply `rule` to `stmt`, a select over a figures table joined to nothing yet.
 
     Returns a select over a subquery with the same columns plus `published_on`; callers
@@ -93,7 +97,7 @@ def resolve(
         Edition.published_on.label("published_on")
     )
     if rule.edition:
-        return stmt.where(edition_col == rule.edition)
+        return stmt.where(Edition.id == rule.edition)
     if rule.as_of:
         stmt = stmt.where(Edition.published_on <= rule.as_of)
     rank = (

@@ -110,8 +110,8 @@ def select_observations(
     chosen = resolve(
         base,
         rule,
-        key=[o.indicator_id.expression, o.ally_iso3.expression, o.year.expression],
-        edition_col=o.edition_id.expression,
+        key=[o.indicator_id, o.ally_iso3, o.year],
+        edition_col=o.edition_id,
     )
     figures = chosen.subquery("figures")
     where: list[ColumnElement[bool]] = []

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
 from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.compliance import resolved
-from app.queries.editions_rule import EditionRule
+from app.queries.editions_rule import EditionRule, resolve
 
 
 class Measure(StrEnum):
@@ -231,7 +230,7 @@ def _per_ally(
         Observation.indicator_id == measure.value,
         Observation.year.between(year_from, year_to),
     )
-    figures = resolved(
+    figures = resolve(
         base,
         rule,
         key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
@@ -268,7 +267,7 @@ def _published(
         Aggregate.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
         Aggregate.year.between(year_from, year_to),
     )
-    figures = resolved(
+    figures = resolve(
         base,
         rule,
         key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],
