@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.cache import ResponseCache
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep
@@ -163,4 +164,5 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     Outermost first: observability (request id, metrics, access log), then the response
     cache, then FastAPI. A cache hit never enters FastAPI.
     """
-    return create_app(settings)
+    settings = settings or get_settings()
+    return ResponseCache(create_app(settings), settings)
