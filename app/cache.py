@@ -78,7 +78,7 @@ _COMPRESSIBLE = (
     b"image/svg+xml",
 )
 _CODING_SUFFIX = {"br": "-br", "gzip": "-gz", "identity": ""}
-_MEMO_MAX = 512
+_MEMO_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,18 @@ class Entry:
     headers: list[tuple[bytes, bytes]]
     headers_304: list[tuple[bytes, bytes]]
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A request's cache identity (`id`) and what a miss needs to render it."""
+
+    id: str
+    query: tuple[tuple[str, str], ...]
+    coding: str
+
+
+_PASS = Key("", (), "identity")  # requests the cache leaves to the application
 
 
 @dataclass
@@ -168,20 +180,19 @@ class VersionProbe:
     def __init__(self, read: Callable[[], str | None], interval: float) -> None:
         self._read = read
         self._interval = interval
-        self._version: str | None = None
-        self._next_check = 0.0
-        self._reading = False
+        self.version: str | None = None
+        self.next_check = 0.0
+        self.reading = False
 
-    async def current(self) -> str | None:
-        if self._reading or time.monotonic() < self._next_check:
-            return self._version
-        self._reading = True
+    async def refresh(self) -> str | None:
+        """Re-read the version in a worker thread (the event loop never waits on the DB)."""
+        self.reading = True
         try:
-            self._version = await anyio.to_thread.run_sync(self._safe_read)
+            self.version = await anyio.to_thread.run_sync(self._safe_read)
         finally:
-            self._reading = False
-            self._next_check = time.monotonic() + self._interval
-        return self._version
+            self.reading = False
+            self.next_check = time.monotonic() + self._interval
+        return self.version
 
     def _safe_read(self) -> str | None:
         try:
@@ -226,19 +237,20 @@ class ResponseCache:
         self.short_cache_control = f"public, max-age={settings.cache_max_age}".encode()
         self.stats = CacheStats()
         self.bytes = 0
-        self._store: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self._store: OrderedDict[str, Entry] = OrderedDict()
         self._probe = VersionProbe(
             read_version or state_version_reader(app), settings.cache_version_check_seconds
         )
         self._version: str | None = None
         self._formats: dict[str, str | None] = {}
-        self._codings: dict[str, str] = {}
+        self._keys: dict[tuple[str, bytes, bytes, bytes, bytes, bytes], Key] = {}
 
     def __len__(self) -> int:
         return len(self._store)
 
     def clear(self) -> None:
         self._store.clear()
+        self._keys.clear()
         self.bytes = 0
 
     # --- the request path -------------------------------------------------------------------
@@ -251,25 +263,29 @@ class ResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        accept = accept_encoding = host = origin = ""
+        # The hit path is kept short: it is most of this API's traffic.
+        accept = accept_encoding = host = origin = b""
         if_none_match: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"accept":
-                accept = value.decode("latin-1")
+                accept = value
             elif name == b"accept-encoding":
-                accept_encoding = value.decode("latin-1")
+                accept_encoding = value
             elif name == b"if-none-match":
                 if_none_match = value
             elif name == b"host":
-                host = value.decode("latin-1")
+                host = value
             elif name == b"origin":
-                origin = value.decode("latin-1")
+                origin = value
             elif name == b"range":
                 await self.app(scope, receive, send)
                 return
-        fmt = self._format(accept)
-        version = await self._probe.current()
-        if fmt is None or version is None:
+        probe = self._probe
+        if probe.reading or time.monotonic() < probe.next_check:
+            version = probe.version
+        else:
+            version = await probe.refresh()
+        if version is None:
             await self.app(scope, receive, send)
             return
         if version != self._version:
@@ -277,20 +293,42 @@ class ResponseCache:
                 self.stats.invalidations += 1
             self.clear()
             self._version = version
-        coding = self._coding(accept_encoding)
-        query = normalize_query(scope["query_string"])
-        key = (scope["path"], query, fmt, coding, host, origin, version)
-        entry = self._store.get(key)
+        raw = (scope["path"], scope["query_string"], accept, accept_encoding, host, origin)
+        key = self._keys.get(raw)
+        if key is None:
+            key = self._key(raw)
+        if key is _PASS:
+            await self.app(scope, receive, send)
+            return
+        entry = self._store.get(key.id)
         if entry is not None:
-            self._store.move_to_end(key)
+            self._store.move_to_end(key.id)
             self.stats.hits += 1
         else:
             self.stats.misses += 1
-            entry = await self._fill(scope, receive, send, query, coding)
+            entry = await self._fill(scope, receive, send, key.query, key.coding)
             if entry is None:
                 return  # already answered: not cacheable
-            self._put(key, entry)
+            if version == self._version:  # not rendered before a re-seed that emptied us
+                self._put(key.id, entry)
         await self._answer(entry, scope["method"] == "HEAD", if_none_match, send)
+
+    def _key(self, raw: tuple[str, bytes, bytes, bytes, bytes, bytes]) -> Key:
+        """The normalized key of a request's raw (path, query, headers), memoised."""
+        path, query_string, accept, accept_encoding, host, origin = raw
+        fmt = self._format(accept.decode("latin-1"))
+        if fmt is None:
+            key = _PASS
+        else:
+            query = normalize_query(query_string)
+            coding = choose_coding(accept_encoding.decode("latin-1"))
+            # One str: its hash is computed once and cached by the interpreter.
+            ident = repr((path, query, fmt, coding, host, origin))
+            key = Key(ident, query, coding)
+        if len(self._keys) >= _MEMO_MAX:
+            self._keys.clear()
+        self._keys[raw] = key
+        return key
 
     async def _answer(
         self, entry: Entry, head: bool, if_none_match: bytes | None, send: Send
@@ -321,15 +359,6 @@ class ResponseCache:
             self._formats.clear()
         self._formats[accept] = fmt
         return fmt
-
-    def _coding(self, accept_encoding: str) -> str:
-        coding = self._codings.get(accept_encoding)
-        if coding is None:
-            coding = choose_coding(accept_encoding)
-            if len(self._codings) >= _MEMO_MAX:
-                self._codings.clear()
-            self._codings[accept_encoding] = coding
-        return coding
 
     # --- a miss: run the application, keep what may be kept --------------------------------
 
@@ -453,7 +482,7 @@ class ResponseCache:
         size = len(body) + sum(len(n) + len(v) for n, v in kept) * 2 + 256
         return Entry(body=body, etag=etag, headers=kept, headers_304=headers_304, size=size)
 
-    def _put(self, key: tuple[Any, ...], entry: Entry) -> None:
+    def _put(self, key: str, entry: Entry) -> None:
         if entry.size > self.max_entry_bytes:
             return
         self._store[key] = entry
