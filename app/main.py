@@ -23,7 +23,7 @@ from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep
 from app.errors import install_error_handlers
 from app.models import DatasetVersion
-from app.routers import export, health, meta
+from app.routers import claims, compliance, export, health, meta, quotes, revisions, totals
 from app.schemas import Problem
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -151,7 +151,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (health.router, meta.router, export.router):
+    for router in (
+        health.router,
+        meta.router,
+        compliance.router,
+        totals.router,
+        revisions.router,
+        quotes.router,
+        claims.router,
+        export.router,
+    ):
         app.include_router(router)
     _install_docs(app)
     _install_openapi(app)
