@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     cache_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="Byte budget of the response cache."
     )
+    cache_max_age: int = Field(
+        default=60,
+        ge=0,
+        description="Cache-Control max-age (seconds) of responses not pinned to an edition.",
+    )
+    cache_version_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often the response cache re-reads the dataset version (0: every "
+        "request); a re-seed is served within this delay, without a restart.",
+    )
     max_url_length: int = Field(default=4096, ge=256, description="Longest accepted URL.")
     page_size_default: int = Field(default=100, ge=1)
     page_size_max: int = Field(default=1000, ge=1)

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.cache import ResponseCache
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep
@@ -29,6 +30,7 @@ from app.routers import (
     compliance,
     dashboard,
     editions,
+    export,
     health,
     indicators,
     meta,
@@ -178,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         revisions.router,
         quotes.router,
         claims.router,
+        export.router,
         charts.router,
         dashboard.router,
     ):
@@ -193,4 +196,5 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     Outermost first: observability (request id, metrics, access log), then the response
     cache, then FastAPI. A cache hit never enters FastAPI.
     """
-    return create_app(settings)
+    settings = settings or get_settings()
+    return ResponseCache(create_app(settings), settings)

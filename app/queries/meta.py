@@ -60,3 +60,10 @@ def select_edition_summaries(session: Session) -> list[Edition]:
 
 def select_source_summaries(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.id)))
+
+
+def select_dataset_version(session: Session) -> str | None:
+    """Only the loaded dataset's version (None when not seeded): the response cache's probe."""
+    return session.execute(
+        select(DatasetVersion.version).order_by(DatasetVersion.id.desc()).limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,149 @@
+"""The offline bundle: the loaded tables as the seed's CSV files in a zip, and a SQLite copy."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import sqlite3
+import zipfile
+from typing import Any
+
+import orjson
+from sqlalchemy import create_engine, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from app.models import Aggregate, Base, Observation
+from app.queries.meta import (
+    LoadedDataset,
+    select_dataset,
+    select_edition_summaries,
+    select_row_counts,
+    select_source_summaries,
+)
+from seed.loader import SPECS, FileSpec
+
+SQLITE_TYPE = "application/vnd.sqlite3"
+
+
+def _cell(value: Any) -> str:
+    """The seed files' spelling: empty for null, true/false, ISO dates, text as published."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_csv(session: Session, spec: FileSpec) -> bytes:
+    """One table in its seed file's columns and syntax (UTF-8, LF, RFC 4180 quoting)."""
+    model: Any = spec.model
+    columns = [getattr(model, spec.renames.get(c, c)) for c in spec.columns]
+    # Figures in load order (= file order); the other tables by primary key.
+    order = [model.id] if spec.model in (Observation, Aggregate) else [getattr(model, spec.key[0])]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(spec.columns)
+    for row in session.execute(select(*columns).order_by(*order)):
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _metadata(session: Session, dataset: LoadedDataset) -> bytes:
+    return orjson.dumps(
+        {
+            "dataset_version": dataset.version,
+            "loaded_at": dataset.loaded_at,
+            "source_file_sha256": dataset.files.get("sha256", {}),
+            "row_counts": select_row_counts(session),
+            "editions": [
+                {
+                    "id": e.id,
+                    "title": e.title,
+                    "published_on": e.published_on,
+                    "expenditure_definition": e.expenditure_definition,
+                }
+                for e in select_edition_summaries(session)
+            ],
+            "sources": [
+                {"id": s.id, "title": s.title, "url": s.url, "trust": s.trust}
+                for s in select_source_summaries(session)
+            ],
+        },
+        option=orjson.OPT_INDENT_2,
+    )
+
+
+README = """# NATO defence expenditure: offline bundle
+
+Dataset version {version} (loaded {loaded_at}).
+
+The CSV files hold every row the API serves, in the seed files' format: UTF-8, one header
+row, LF line ends, RFC 4180 quoting, `true`/`false`, an empty cell for unknown (never 0).
+Figures keep their `edition` and `source_id`; values are the published text (`2.00` keeps its
+zeros). Observations and aggregates are in load order, the other files by their key.
+`metadata.json` lists the editions, sources and row counts. The same data as one SQLite
+file: GET /v1/export/sqlite.
+
+## SHA-256
+
+Check with `sha256sum -c` on these lines:
+
+```
+{sums}
+```
+"""
+
+
+def build_bundle(session: Session) -> tuple[str, bytes]:
+    """(dataset version, zip bytes). Deterministic: the same data gives the same bytes."""
+    dataset = select_dataset(session)
+    files = {spec.name: _table_csv(session, spec) for spec in SPECS}
+    files["metadata.json"] = _metadata(session, dataset)
+    sums = "\n".join(f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in files.items())
+    readme = README.format(
+        version=dataset.version, loaded_at=dataset.loaded_at.isoformat(), sums=sums
+    )
+    stamp = dataset.loaded_at.timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in {"README.md": readme.encode(), **files}.items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return dataset.version, buffer.getvalue()
+
+
+def build_sqlite(session: Session) -> tuple[str, bytes]:
+    """(dataset version, SQLite database bytes): the file itself on SQLite, else a copy."""
+    version = select_dataset(session).version
+    raw: Any = session.connection().connection.driver_connection
+    target = sqlite3.connect(":memory:")
+    try:
+        if isinstance(raw, sqlite3.Connection):
+            # The online backup API: a consistent copy even while a seed writes.
+            raw.backup(target)
+        else:
+            _copy_tables(session, target)
+        return version, target.serialize()
+    finally:
+        target.close()
+
+
+def _copy_tables(session: Session, target: sqlite3.Connection) -> None:
+    """Every table of the schema, row for row, into an empty SQLite database."""
+    engine = create_engine("sqlite://", creator=lambda: target, poolclass=StaticPool)
+    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            query = select(table).order_by(*table.primary_key.columns)
+            rows = [dict(r) for r in session.execute(query).mappings()]
+            if rows:
+                conn.execute(insert(table), rows)

@@ -1,0 +1,58 @@
+"""The offline bundle: a zip of the CSV files with metadata and checksums, and the SQLite file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.queries import export as q
+
+router = APIRouter(prefix="/v1", tags=["export"])
+
+
+def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": description,
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problem_responses(503),
+    }
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/export",
+    response_model=None,
+    response_class=Response,
+    summary="Offline bundle (zip of CSV files)",
+    responses=_binary("application/zip", "Zip: the CSV files, metadata.json, README.md"),
+)
+def get_export(session: SessionDep) -> Response:
+    """Every table as the seed's CSV files, metadata.json and a README with SHA-256 sums."""
+    version, body = q.build_bundle(session)
+    return _download(body, "application/zip", f"nato-defence-expenditure-{version[:12]}.zip")
+
+
+@router.get(
+    "/export/sqlite",
+    response_model=None,
+    response_class=Response,
+    summary="Offline bundle (SQLite database)",
+    responses=_binary(q.SQLITE_TYPE, "The whole database as one SQLite file"),
+)
+def get_export_sqlite(session: SessionDep) -> Response:
+    """The whole database as one SQLite file (on PostgreSQL, a table-by-table copy)."""
+    version, body = q.build_sqlite(session)
+    return _download(body, q.SQLITE_TYPE, f"nato-defence-expenditure-{version[:12]}.sqlite3")

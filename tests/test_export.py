@@ -1,0 +1,137 @@
+"""The offline bundle: GET /v1/export (zip of CSV files, metadata, README) and the SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import orjson
+from fastapi.testclient import TestClient
+
+from app.config import DEFAULT_DATA_DIR, Settings
+from app.main import create_asgi
+from app.migrate import upgrade
+from seed.loader import SPECS
+from tests.conftest import data_rows
+
+CSV_FILES = [spec.name for spec in SPECS]
+
+
+def _bundle(client: TestClient) -> zipfile.ZipFile:
+    response = client.get("/v1/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def test_export_names_its_dataset_version(client: TestClient) -> None:
+    version = client.get("/v1/meta").json()["dataset_version"]
+    response = client.get("/v1/export")
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="nato-defence-expenditure-{version[:12]}.zip"'
+    )
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert _bundle(client).namelist() == ["README.md", *CSV_FILES, "metadata.json"]
+
+
+def test_export_csv_files_hold_every_seed_row_cell_for_cell(client: TestClient) -> None:
+    bundle = _bundle(client)
+    for spec in SPECS:
+        exported = list(csv.DictReader(io.StringIO(bundle.read(spec.name).decode("utf-8"))))
+        seeded = data_rows(spec.name)
+        key = list(spec.key)
+        assert sorted(exported, key=lambda r: [r[k] for k in key]) == sorted(
+            seeded, key=lambda r: [r[k] for k in key]
+        ), spec.name
+
+
+def test_export_reproduces_the_files_in_key_or_load_order_byte_for_byte(
+    client: TestClient,
+) -> None:
+    bundle = _bundle(client)
+    for name in ("allies.csv", "editions.csv", "observations.csv", "aggregates.csv"):
+        assert bundle.read(name) == (DEFAULT_DATA_DIR / name).read_bytes(), name
+
+
+def test_export_readme_lists_the_sha256_of_every_file(client: TestClient) -> None:
+    bundle = _bundle(client)
+    readme = bundle.read("README.md").decode()
+    found = re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M)
+    sums = {name: digest for digest, name in found}
+    assert list(sums) == [*CSV_FILES, "metadata.json"]
+    for name, digest in sums.items():
+        assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
+
+
+def test_export_metadata_matches_meta(client: TestClient) -> None:
+    meta = client.get("/v1/meta").json()
+    bundle = _bundle(client)
+    metadata = orjson.loads(bundle.read("metadata.json"))
+    assert metadata["dataset_version"] == meta["dataset_version"]
+    assert metadata["source_file_sha256"] == meta["file_sha256"]
+    assert metadata["row_counts"] == meta["row_counts"]
+    assert [e["id"] for e in metadata["editions"]] == [r["id"] for r in data_rows("editions.csv")]
+    assert len(metadata["sources"]) == len(data_rows("sources.csv"))
+    loaded = dt.datetime.fromisoformat(meta["loaded_at"])
+    # Stamped with the load time (zip keeps seconds in steps of 2): same data, same bytes.
+    stamp = (*loaded.timetuple()[:5], loaded.second // 2 * 2)
+    assert {info.date_time for info in bundle.infolist()} == {stamp}
+
+
+def test_export_sqlite_is_the_whole_database(client: TestClient, tmp_path: Path) -> None:
+    meta = client.get("/v1/meta").json()
+    response = client.get("/v1/export/sqlite")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.sqlite3"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="nato-defence-expenditure-{meta["dataset_version"][:12]}.sqlite3"'
+    )
+    path = tmp_path / "copy.sqlite3"
+    path.write_bytes(response.content)
+    db = sqlite3.connect(path)
+    try:
+        for table, count in meta["row_counts"].items():
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (count,)
+        assert db.execute("SELECT version FROM dataset_versions").fetchall() == [
+            (meta["dataset_version"],)
+        ]
+        assert db.execute(
+            "SELECT value FROM observations WHERE indicator_id = 'share_gdp' "
+            "AND ally_iso3 = 'USA' AND year = 2024 AND edition_id = '2025-04'"
+        ).fetchall() == [("3.19",)]
+    finally:
+        db.close()
+
+
+def test_export_rejects_unknown_parameters(client: TestClient) -> None:
+    response = client.get("/v1/export?edition=2024-06")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/unknown-parameter"
+    assert body["instance"] == "/v1/export"
+    assert body["errors"] == [
+        {"parameter": "edition", "in": "query", "message": "unknown parameter"}
+    ]
+
+
+def test_export_of_an_unseeded_database_is_503(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    with TestClient(create_asgi(Settings(database_url=scratch_url))) as http:
+        for path in ("/v1/export", "/v1/export/sqlite"):
+            response = http.get(path)
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json() == {
+                "type": "/problems/unavailable",
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "The database is not seeded yet: run `nato-api seed`.",
+                "instance": path,
+            }
