@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024, ge=0, description="Byte budget of the response cache."
     )
     max_url_length: int = Field(default=4096, ge=256, description="Longest accepted URL.")
+    max_query_params: int = Field(
+        default=64, ge=1, description="Most query parameters accepted in one request."
+    )
+    max_body_bytes: int = Field(
+        default=0, ge=0, description="Largest request body accepted (the API takes none)."
+    )
     page_size_default: int = Field(default=100, ge=1)
     page_size_max: int = Field(default=1000, ge=1)
 

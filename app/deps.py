@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from app.db import SessionDep
-from app.errors import UnknownParameter
+from app.errors import BadRequest, UnknownParameter
+from app.formats import get_json_only
 from app.queries.editions_rule import EditionRule, make_rule
 
 # Accepted on every route by content negotiation, even where a route does not declare it.
@@ -83,3 +87,66 @@ def get_edition_rule(
 
 
 EditionRuleDep = Annotated[EditionRule, Depends(get_edition_rule)]
+
+
+def _repeatable(dependant: Dependant) -> set[str]:
+    names = {
+        param.alias
+        for param in dependant.query_params
+        if field_annotation_is_sequence(param.field_info.annotation)
+    }
+    for sub in dependant.dependencies:
+        names |= _repeatable(sub)
+    return names
+
+
+@dataclass(frozen=True)
+class _Shape:
+    repeatable: frozenset[str]
+    json_only: bool
+
+
+_SHAPES: dict[int, _Shape] = {}
+
+
+def _shape(route: APIRoute) -> _Shape:
+    shape = _SHAPES.get(id(route))
+    if shape is None:
+        response_class = route.response_class
+        if isinstance(response_class, DefaultPlaceholder):
+            response_class = response_class.value
+        # JSON-only: a documented route answering JSON that does not negotiate (`format`).
+        json_only = (
+            route.include_in_schema
+            and getattr(response_class, "media_type", None) == "application/json"
+            and "format" not in _query_names(route.dependant)
+        )
+        shape = _SHAPES[id(route)] = _Shape(frozenset(_repeatable(route.dependant)), json_only)
+    return shape
+
+
+async def check_request_shape(request: Request) -> None:
+    """A parameter given twice is ambiguous (which one wins?); an Accept header that excludes
+    JSON cannot be met by a JSON-only resource (406, not a JSON body the client refused)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    shape = _shape(route)
+    params = request.query_params
+    if len(params.multi_items()) > len(params):
+        repeated = sorted(
+            {k for k in params if k not in shape.repeatable and len(params.getlist(k)) > 1}
+        )
+        if repeated:
+            raise BadRequest(
+                f"Query parameter(s) given more than once: {', '.join(repeated)}. Give each once.",
+                errors=[
+                    {"parameter": name, "in": "query", "message": "given more than once"}
+                    for name in repeated
+                ],
+            )
+    if shape.json_only:
+        get_json_only(request)
+
+
+ShapeDep = Depends(check_request_shape)
