@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from app.db import SessionDep
-from app.errors import BadRequest, UnknownParameter
+from app.errors import BadRequest, NotAcceptable, UnknownParameter
 from app.formats import get_json_only
 from app.queries.editions_rule import EditionRule, make_rule
 
@@ -147,6 +147,11 @@ async def check_request_shape(request: Request) -> None:
             )
     if shape.json_only:
         get_json_only(request)
+        fmt = params.get("format")
+        if fmt is not None and fmt != "json":
+            raise NotAcceptable(
+                f"format={fmt[:40]!r}: this resource is available as JSON only (format=json)."
+            )
 
 
 ShapeDep = Depends(check_request_shape)
