@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from app import __version__
@@ -206,4 +207,12 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         max_body_bytes=settings.max_body_bytes,
         trusted_hosts=tuple(h.lower() for h in settings.trusted_hosts),
     )
-    return ObservabilityMiddleware(inner, metrics=app.state.metrics, limits=limits)
+    return ObservabilityMiddleware(
+        inner,
+        metrics=app.state.metrics,
+        limits=limits,
+        plain_routes=[
+            r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
+        ],
+        mounts=[r.path for r in app.routes if isinstance(r, Mount)],
+    )

@@ -40,9 +40,14 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 
-# API responses are data, never pages: nothing may load from them. HTML pages (the docs) set
-# their own, looser policy; this one applies to every response that did not set one.
+# API responses are data, never pages: nothing may load from them. HTML pages may load their
+# own assets and call the API, nothing inline and nothing from elsewhere; a page that needs
+# more (the docs: hashed inline scripts) sets its own policy, which is kept.
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = (
+    b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    b"form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -164,10 +169,22 @@ def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
 class ObservabilityMiddleware:
     """Request id, request guards, security headers, metrics and one access-log line."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, limits: Limits) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        limits: Limits,
+        plain_routes: Iterable[str] = (),
+        mounts: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.limits = limits
+        # Routes that are not API routes (openapi.json, static mounts) leave no route in the
+        # scope: label them by their path or mount prefix.
+        self.plain_routes = frozenset(plain_routes)
+        self.mounts = tuple((prefix + "/", prefix + "/{path}") for prefix in mounts)
         self.log = structlog.get_logger("app.access").bind()
         # Raw path -> route template, learnt from requests that reached the router, so that
         # responses that never enter it (cache hits) are counted under the right route.
@@ -195,8 +212,13 @@ class ObservabilityMiddleware:
             elif message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
-                if not any(name.lower() == _CSP for name, _ in headers):
-                    headers.append((_CSP, API_CSP))
+                has_csp, html = False, False
+                for name, value in headers:
+                    lowered = name.lower()
+                    has_csp = has_csp or lowered == _CSP
+                    html = html or (lowered == b"content-type" and value.startswith(b"text/html"))
+                if not has_csp:
+                    headers.append((_CSP, PAGE_CSP if html else API_CSP))
                 headers.extend(SECURITY_HEADERS)
                 headers.append(id_header)
                 message = {**message, "headers": headers}
@@ -231,6 +253,11 @@ class ObservabilityMiddleware:
             if len(self.routes) < _MAX_LEARNT_PATHS:
                 self.routes[path] = label
             return label
+        if path in self.plain_routes:
+            return path
+        for prefix, label in self.mounts:
+            if path.startswith(prefix):
+                return label
         return self.routes.get(path, UNMATCHED)
 
     def _reject(self, scope: Scope) -> ASGIApp | None:

@@ -429,6 +429,8 @@ def test_metrics_count_requests_latency_cache_and_dataset(settings: Settings) ->
             client.get("/v1/meta")
         client.post("/v1/meta")
         client.get("/no/such/path")
+        client.get("/openapi.json")
+        client.get("/static/docs/favicon.png")
         state: Any = asgi
         while not hasattr(state, "state"):
             state = state.app
@@ -448,6 +450,8 @@ def test_metrics_count_requests_latency_cache_and_dataset(settings: Settings) ->
         _sample(text_, "nato_http_requests_total", method="GET", route="<unmatched>", status="404")
         == 1
     )
+    for route in ("/openapi.json", "/static/docs/{path}"):
+        assert _sample(text_, "nato_http_requests_total", method="GET", route=route, status="200")
     assert _sample(text_, "nato_http_request_duration_seconds_count", route="/v1/meta") == 4
     assert (
         _sample(text_, "nato_http_request_duration_seconds_bucket", le="+Inf", route="/v1/meta")
