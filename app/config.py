@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Seed data folder.")
     environment: Literal["development", "production"] = "development"
     log_level: str = "INFO"
+    access_log: bool = Field(default=True, description="One log line per request.")
     cors_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Origins allowed by CORS (read-only methods, never credentials).",

@@ -215,4 +215,5 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
             r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
         ],
         mounts=[r.path for r in app.routes if isinstance(r, Mount)],
+        access_log=settings.access_log,
     )

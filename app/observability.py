@@ -153,6 +153,10 @@ class Limits:
     max_body_bytes: int
     trusted_hosts: tuple[str, ...]
 
+    @property
+    def any_host(self) -> bool:
+        return "*" in self.trusted_hosts
+
 
 def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     # Same rules as Starlette's TrustedHostMiddleware: exact names or "*.domain".
@@ -177,6 +181,7 @@ class ObservabilityMiddleware:
         limits: Limits,
         plain_routes: Iterable[str] = (),
         mounts: Iterable[str] = (),
+        access_log: bool = True,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -186,6 +191,7 @@ class ObservabilityMiddleware:
         self.plain_routes = frozenset(plain_routes)
         self.mounts = tuple((prefix + "/", prefix + "/{path}") for prefix in mounts)
         self.log = structlog.get_logger("app.access").bind()
+        self.access_log = access_log
         # Raw path -> route template, learnt from requests that reached the router, so that
         # responses that never enter it (cache hits) are counted under the right route.
         self.routes: dict[str, str] = {}
@@ -235,14 +241,15 @@ class ObservabilityMiddleware:
             path: str = scope["path"]
             route = self._route_label(scope, path, status)
             self.metrics.observe(route, method if method in _METHODS else "OTHER", status, elapsed)
-            self.log.info(
-                "request",
-                method=method,
-                path=path,
-                route=route,
-                status=status,
-                duration_ms=round(elapsed * 1000, 3),
-            )
+            if self.access_log:
+                self.log.info(
+                    "request",
+                    method=method,
+                    path=path,
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 3),
+                )
             request_id_var.reset(token)
 
     def _route_label(self, scope: Scope, path: str, status: int) -> str:
@@ -280,19 +287,28 @@ class ObservabilityMiddleware:
                 f"Too many query parameters; the limit is {limits.max_query_params}.",
                 "bad-request",
             )
-        headers = _headers(scope)
-        host = headers.get(b"host", b"").decode("latin-1")
-        if not _host_allowed(host, limits.trusted_hosts):
+        host = length = encoding = None
+        for name, value in scope["headers"]:
+            name = name.lower()
+            if name == b"host":
+                host = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                encoding = value
+        if not limits.any_host and not _host_allowed(
+            (host or b"").decode("latin-1"), limits.trusted_hosts
+        ):
             return _problem(
                 400,
                 "Bad request",
                 "This Host header is not served here; use one of the configured hosts.",
                 "untrusted-host",
             )
-        length = headers.get(b"content-length")
-        if (
-            length is not None and (not length.isdigit() or int(length) > limits.max_body_bytes)
-        ) or (b"chunked" in headers.get(b"transfer-encoding", b"").lower()):
+        too_long = length is not None and (
+            not length.isdigit() or int(length) > limits.max_body_bytes
+        )
+        if too_long or (encoding is not None and b"chunked" in encoding.lower()):
             return _problem(
                 413,
                 "Content too large",
@@ -301,10 +317,6 @@ class ObservabilityMiddleware:
                 "content-too-large",
             )
         return None
-
-
-def _headers(scope: Scope) -> dict[bytes, bytes]:
-    return {name.lower(): value for name, value in scope["headers"]}
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
