@@ -77,10 +77,11 @@ def get_format(
 
 def get_json_only(request: Request) -> Format:
     """For single resources: JSON only; any Accept that excludes JSON is a 406."""
-    fmt = negotiate(request.headers.get("accept"), None)
-    if fmt is not Format.json:
+    # `format` is accepted on every route (app/deps.py): here anything but json is a 406.
+    explicit = request.query_params.get("format", "json")
+    if explicit != "json" or negotiate(request.headers.get("accept"), None) is not Format.json:
         raise NotAcceptable("This resource is available as application/json only.")
-    return fmt
+    return Format.json
 
 
 FormatDep = Annotated[Format, Depends(get_format)]
@@ -174,3 +175,14 @@ def link_header(links: dict[str, str | None]) -> dict[str, str]:
     """RFC 8288 Link header for the pagination links that exist."""
     parts = [f'<{url}>; rel="{rel}"' for rel, url in links.items() if url]
     return {"Link": ", ".join(parts)} if parts else {}
+
+
+def csv_responses(example: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry documenting the CSV form of a collection's 200."""
+    return {
+        200: {
+            "description": "The collection as JSON, or as CSV (`?format=csv` or "
+            "`Accept: text/csv`: RFC 4180, UTF-8, header = the JSON item keys).",
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+        }
+    }

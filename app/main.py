@@ -27,7 +27,23 @@ from app.errors import install_error_handlers, problem_responses
 from app.logging import configure_logging
 from app.models import DatasetVersion
 from app.observability import Limits, Metrics, ObservabilityMiddleware, html_csp
-from app.routers import health, meta, metrics
+from app.routers import (
+    allies,
+    charts,
+    claims,
+    compliance,
+    dashboard,
+    editions,
+    health,
+    indicators,
+    meta,
+    metrics,
+    observations,
+    quotes,
+    revisions,
+    sources,
+    totals,
+)
 from app.schemas import Problem
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -174,7 +190,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for router in (health.router, meta.router, metrics.router):
+    for router in (
+        health.router,
+        meta.router,
+        metrics.router,
+        allies.router,
+        observations.router,
+        indicators.router,
+        editions.router,
+        sources.router,
+        compliance.router,
+        totals.router,
+        revisions.router,
+        quotes.router,
+        claims.router,
+        charts.router,
+        dashboard.router,
+    ):
         app.include_router(router)
     _install_docs(app)
     _install_openapi(app)

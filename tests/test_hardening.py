@@ -30,7 +30,8 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 PATH_EXAMPLES: dict[str, str] = {
     "ally": "USA",
     "iso3": "USA",
-    "indicator": "defence_expenditure_share_gdp",
+    "indicator": "share_gdp",
+    "indicator_id": "share_gdp",
     "edition": "2024-06",
     "edition_id": "2024-06",
     "source": "nato-def-exp-2024-xlsx",
@@ -39,6 +40,14 @@ PATH_EXAMPLES: dict[str, str] = {
     "quote_id": "",
     "aggregate": "NATO_TOTAL",
     "year": "2024",
+}
+
+# Operations whose required parameters only work in combination: a query that answers 200.
+BASE_QUERIES: dict[str, dict[str, str]] = {
+    "/v1/compliance": {"year": "2024"},
+    "/v1/claims/check": {"year": "2024", "ally": "USA", "value": "3.19"},
+    "/v1/revisions": {"indicator": "share_gdp", "year": "2024", "ally": "USA"},
+    "/v1/revisions/changes": {"from_edition": "2024-06", "to_edition": "2025-04"},
 }
 
 INJECTIONS = [
@@ -112,6 +121,9 @@ def _url(path: str, op: dict[str, Any]) -> str:
 
 
 def _required_query(op: dict[str, Any]) -> dict[str, str]:
+    base = next((q for path, q in BASE_QUERIES.items() if SPEC["paths"][path]["get"] is op), None)
+    if base is not None:
+        return dict(base)
     required = {}
     for param in op.get("parameters", []):
         if param["in"] == "query" and param.get("required"):

@@ -56,7 +56,10 @@ class EditionRuleRead(Schema):
     )
     edition: str | None = Field(description="The pinned edition, if any.", examples=[None])
     as_of: dt.date | None = Field(description="The as_of date, if any.", examples=[None])
-    description: str = Field(examples=["for each figure, the newest edition that has it (latest)"])
+    description: str = Field(
+        description="The rule in words.",
+        examples=["for each figure, the newest edition that has it (latest)"],
+    )
 
 
 class Health(Schema):

@@ -1,0 +1,149 @@
+"""The figures behind the SVG charts: one ranked year under an edition rule, one ally's
+series edition by edition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import Session
+
+from app.models import Ally, Edition, Indicator, Observation
+from app.queries.editions_rule import EditionRule, check_edition, resolve
+
+COMPLIANCE_INDICATOR = "share_gdp"
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    iso3: str
+    name: str
+    value_text: str | None
+    edition: str | None
+    source: str | None
+    unit: str | None
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    edition: str
+    year: int
+    value_text: str
+    is_estimate: bool
+    source: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    id: str
+    name: str
+    unit: str
+
+
+def _resolved(rule: EditionRule, indicator: str) -> Subquery:
+    table = Observation.__table__
+    columns = ("ally_iso3", "year", "value", "edition_id", "source_id", "unit", "is_estimate")
+    stmt: Select[Any] = select(*(table.c[name] for name in columns)).where(
+        table.c.indicator_id == indicator
+    )
+    return resolve(
+        stmt,
+        rule,
+        key=[table.c.ally_iso3, table.c.year],
+        edition_col=table.c.edition_id,
+    ).subquery("resolved")
+
+
+def select_latest_year(session: Session, *, rule: EditionRule, indicator: str) -> int | None:
+    """The newest year with a figure of `indicator` under `rule` (None if there is none)."""
+    resolved = _resolved(rule, indicator)
+    return session.execute(select(func.max(resolved.c.year))).scalar_one_or_none()
+
+
+def select_ranked_year(
+    session: Session, *, year: int, rule: EditionRule, indicator: str = COMPLIANCE_INDICATOR
+) -> list[RankedRow]:
+    """Every ally with its figure for `year` under `rule`, or None where none was published."""
+    resolved = _resolved(rule, indicator)
+    r = resolved.c
+    in_year = (
+        select(r.ally_iso3, r.value, r.edition_id, r.source_id, r.unit, r.is_estimate)
+        .where(r.year == year)
+        .subquery("in_year")
+    )
+    stmt = (
+        select(
+            Ally.iso3,
+            Ally.name,
+            in_year.c.value,
+            in_year.c.edition_id,
+            in_year.c.source_id,
+            in_year.c.unit,
+            in_year.c.is_estimate,
+        )
+        .outerjoin(in_year, in_year.c.ally_iso3 == Ally.iso3)
+        .order_by(Ally.iso3, in_year.c.edition_id, in_year.c.source_id)
+    )
+    return [
+        RankedRow(
+            iso3=row.iso3,
+            name=row.name,
+            value_text=row.value,
+            edition=row.edition_id,
+            source=row.source_id,
+            unit=row.unit,
+            is_estimate=bool(row.is_estimate),
+        )
+        for row in session.execute(stmt)
+    ]
+
+
+def select_indicator(session: Session, indicator: str) -> IndicatorInfo:
+    row = session.execute(
+        select(Indicator.id, Indicator.name, Indicator.unit).where(Indicator.id == indicator)
+    ).one()
+    return IndicatorInfo(id=row.id, name=row.name, unit=row.unit)
+
+
+def select_ally_name(session: Session, iso3: str) -> str:
+    return session.execute(select(Ally.name).where(Ally.iso3 == iso3)).scalar_one()
+
+
+def select_ally_series(
+    session: Session, *, iso3: str, indicator: str, editions: list[str]
+) -> list[SeriesRow]:
+    """One ally's figures of `indicator`, kept apart by edition (all editions when empty).
+
+    Editions are never merged: each row keeps its edition, ordered by publication date.
+    """
+    for edition in editions:
+        check_edition(session, edition)
+    stmt = (
+        select(
+            Observation.edition_id,
+            Observation.year,
+            Observation.value,
+            Observation.is_estimate,
+            Observation.source_id,
+            Observation.unit,
+        )
+        .join(Edition, Edition.id == Observation.edition_id)
+        .where(Observation.ally_iso3 == iso3, Observation.indicator_id == indicator)
+        .order_by(Edition.published_on, Observation.year, Observation.source_id)
+    )
+    if editions:
+        stmt = stmt.where(Observation.edition_id.in_(editions))
+    return [
+        SeriesRow(
+            edition=row.edition_id,
+            year=row.year,
+            value_text=row.value,
+            is_estimate=row.is_estimate,
+            source=row.source_id,
+            unit=row.unit,
+        )
+        for row in session.execute(stmt)
+    ]

@@ -1,0 +1,304 @@
+"""Yearly totals: published group figures beside the exact sums of the per-ally values.
+
+Sums are exact decimal sums of the published texts (never of floats), over the allies that
+were members in that year, as NATO's own aggregates are (the 2024-06 NATO_TOTAL equals the
+sum of its members' values). Constant-price figures of editions with different base years
+(2015 vs 2021) are never summed or compared: such a request is refused with a 422.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Unprocessable
+from app.models import Aggregate, Ally, Edition, Observation
+from app.queries.compliance import resolved
+from app.queries.editions_rule import EditionRule
+
+
+class Measure(StrEnum):
+    usd_current = "usd_current"
+    usd_constant = "usd_constant"
+
+
+GROUPS = ("NATO_TOTAL", "NATO_EUROPE_CANADA", "NATO_EUROPE", "USA", "USA_SHARE_OF_NATO")
+# Group figures published in words and headline numbers (billions, trillions) next to the
+# million-dollar table aggregates; shown as published, never converted.
+HEADLINE_INDICATORS = ("headline_usd_bn", "headline_usd_tn")
+SHARE_INDICATOR = "share_of_nato_expenditure"
+SHARE_PLACES = Decimal("0.0001")
+MILLION_USD = "million US dollars"
+
+
+def price_basis(unit: str) -> str:
+    """`current`, `constant` or `not stated`, from the unit text as published."""
+    text = unit.lower()
+    if "current" in text:
+        return "current"
+    if "constant" in text or "inflation-adjusted" in text or re.search(r"\b\d{4} prices", text):
+        return "constant"
+    return "not stated"
+
+
+@dataclass(frozen=True)
+class Published:
+    aggregate: str
+    indicator: str
+    year: int
+    value: str | None
+    qualifier: str | None
+    unit: str
+    basis: str
+    edition: str
+    source: str
+    is_estimate: bool
+    difference: Decimal | None = None
+
+
+@dataclass
+class GroupTotal:
+    year: int
+    group: str
+    unit: str
+    value: Decimal | None = None
+    allies: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    editions: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    published: list[Published] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    ally: str
+    year: int
+    value: str
+    edition: str
+    source: str
+
+
+def _check_base_years(session: Session, editions: set[str], rule: EditionRule) -> None:
+    rows = session.execute(
+        select(Edition.id, Edition.constant_price_base_year)
+        .where(Edition.id.in_(editions))
+        .order_by(Edition.published_on)
+    ).all()
+    base_years = {row.constant_price_base_year for row in rows}
+    if len(base_years) <= 1:
+        return
+    listed = ", ".join(f"{row.id} ({row.constant_price_base_year} prices)" for row in rows)
+    pins = " or ".join(f"edition={row.id}" for row in rows)
+    raise Unprocessable(
+        f"measure=usd_constant under the rule '{rule.describe()}' would combine constant-price "
+        f"figures of editions with different base years: {listed}. Dollars of different base "
+        f"years are never summed or compared. Pin one edition ({pins}), use an as_of date "
+        "before the later base year, or use measure=usd_current.",
+        errors=[{"parameter": "measure", "in": "query", "message": "mixed base years"}],
+    )
+
+
+def select_totals(
+    session: Session,
+    *,
+    year_from: int,
+    year_to: int,
+    measure: Measure,
+    rule: EditionRule,
+) -> list[GroupTotal]:
+    """Per year and group: the sum of per-ally values and the published figures."""
+    if year_from > year_to:
+        raise Unprocessable(
+            f"from ({year_from}) is after to ({year_to}).",
+            errors=[{"parameter": "from", "in": "query", "message": "after `to`"}],
+        )
+    members = session.execute(
+        select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables)
+    ).all()
+    rows = _per_ally(session, measure=measure, rule=rule, year_from=year_from, year_to=year_to)
+    published = _published(
+        session, measure=measure, rule=rule, year_from=year_from, year_to=year_to
+    )
+    if measure is Measure.usd_constant:
+        editions = {row.edition for row in rows} | {
+            p.edition for p in published if p.indicator == measure.value
+        }
+        _check_base_years(session, editions, rule)
+
+    by_year: dict[int, dict[str, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        by_year[row.year][row.ally].append(row)
+    pub_by_key: dict[tuple[int, str], list[Published]] = defaultdict(list)
+    for item in published:
+        pub_by_key[(item.year, item.aggregate)].append(item)
+    years = sorted(set(by_year) | {year for year, _ in pub_by_key})
+
+    out: list[GroupTotal] = []
+    for year in years:
+        groups = {
+            "NATO_TOTAL": [m.iso3 for m in members if m.in_expenditure_tables],
+            "NATO_EUROPE_CANADA": [
+                m.iso3
+                for m in members
+                if m.in_expenditure_tables and (m.region == "europe" or m.iso3 == "CAN")
+            ],
+            "NATO_EUROPE": [
+                m.iso3 for m in members if m.in_expenditure_tables and m.region == "europe"
+            ],
+            "USA": ["USA"],
+        }
+        joined = {m.iso3: m.accession_year for m in members}
+        totals: dict[str, GroupTotal] = {}
+        for group, allies in groups.items():
+            total = GroupTotal(year=year, group=group, unit=MILLION_USD)
+            _sum(total, sorted(a for a in allies if joined[a] <= year), by_year.get(year, {}))
+            total.published = [
+                _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
+            ]
+            totals[group] = total
+        totals["USA_SHARE_OF_NATO"] = _share(
+            year, totals, pub_by_key.get((year, "USA_SHARE_OF_NATO"), [])
+        )
+        if any(t.value is not None or t.published or t.allies for t in totals.values()):
+            out.extend(totals[g] for g in GROUPS)
+    return out
+
+
+def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[_Row]]) -> None:
+    acc = Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for ally in allies:
+            ally_rows = rows.get(ally, [])
+            if len(ally_rows) != 1:
+                # No figure, or two sources disagreeing within one edition: not summable.
+                total.missing.append(ally)
+                continue
+            row = ally_rows[0]
+            acc += Decimal(row.value)
+            total.allies.append(ally)
+            total.editions.add(row.edition)
+            total.sources.add(row.source)
+    total.value = acc if total.allies and not total.missing else None
+
+
+def _with_difference(item: Published, total: GroupTotal, measure: Measure) -> Published:
+    comparable = (
+        item.indicator == measure.value
+        and item.value is not None
+        and total.value is not None
+        and total.editions == {item.edition}
+    )
+    if not comparable or item.value is None or total.value is None:
+        return item
+    with localcontext() as ctx:
+        ctx.prec = 60
+        difference = Decimal(item.value) - total.value
+    return Published(**{**item.__dict__, "difference": difference})
+
+
+def _share(year: int, totals: dict[str, GroupTotal], published: list[Published]) -> GroupTotal:
+    usa, nato = totals["USA"], totals["NATO_TOTAL"]
+    share = GroupTotal(year=year, group="USA_SHARE_OF_NATO", unit="% of NATO_TOTAL")
+    share.allies, share.missing = list(nato.allies), list(nato.missing)
+    share.editions = usa.editions | nato.editions
+    share.sources = usa.sources | nato.sources
+    if usa.value is not None and nato.value:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            share.value = (usa.value / nato.value * 100).quantize(SHARE_PLACES)
+    share.published = published
+    return share
+
+
+def _per_ally(
+    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
+) -> list[_Row]:
+    base = select(
+        Observation.indicator_id,
+        Observation.ally_iso3,
+        Observation.year,
+        Observation.value,
+        Observation.edition_id,
+        Observation.source_id,
+    ).where(
+        Observation.indicator_id == measure.value,
+        Observation.year.between(year_from, year_to),
+    )
+    figures = resolved(
+        base,
+        rule,
+        key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
+        edition_col=Observation.edition_id,
+    ).subquery("figures")
+    stmt = select(
+        figures.c.ally_iso3,
+        figures.c.year,
+        figures.c.value,
+        figures.c.edition_id,
+        figures.c.source_id,
+    ).order_by(figures.c.year, figures.c.ally_iso3)
+    return [
+        _Row(row.ally_iso3, row.year, row.value, row.edition_id, row.source_id)
+        for row in session.execute(stmt)
+    ]
+
+
+def _published(
+    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
+) -> list[Published]:
+    base = select(
+        Aggregate.aggregate,
+        Aggregate.indicator_id,
+        Aggregate.year,
+        Aggregate.value,
+        Aggregate.qualifier,
+        Aggregate.unit,
+        Aggregate.edition_id,
+        Aggregate.source_id,
+        Aggregate.is_estimate,
+    ).where(
+        Aggregate.aggregate.in_(GROUPS),
+        Aggregate.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
+        Aggregate.year.between(year_from, year_to),
+    )
+    figures = resolved(
+        base,
+        rule,
+        key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],
+        edition_col=Aggregate.edition_id,
+    ).subquery("published")
+    stmt = select(figures).order_by(
+        figures.c.year,
+        figures.c.aggregate,
+        figures.c.published_on,
+        figures.c.indicator_id,
+        figures.c.source_id,
+    )
+    wanted = {"current"} if measure is Measure.usd_current else {"constant"}
+    out = []
+    for row in session.execute(stmt):
+        basis = price_basis(row.unit)
+        if row.indicator_id in HEADLINE_INDICATORS and basis not in wanted | {"not stated"}:
+            continue  # a headline at the other price basis belongs to the other measure
+        out.append(
+            Published(
+                aggregate=row.aggregate,
+                indicator=row.indicator_id,
+                year=row.year,
+                value=row.value,
+                qualifier=row.qualifier,
+                unit=row.unit,
+                basis=basis,
+                edition=row.edition_id,
+                source=row.source_id,
+                is_estimate=row.is_estimate,
+            )
+        )
+    return out
