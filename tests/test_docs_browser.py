@@ -6,42 +6,11 @@ Run with `make e2e` (or `pytest -m browser`); needs /usr/bin/chromium.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.config import Settings
-from tests.live import live_server
-
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def base_url(settings: Settings) -> Iterator[str]:
-    with live_server(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (make e2e does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize(
@@ -52,8 +21,9 @@ def browser() -> Iterator[Any]:
     ],
 )
 def test_docs_render_under_their_content_security_policy(
-    browser: Any, base_url: str, page_path: str, rendered: str
+    browser: Any, live_server: str, page_path: str, rendered: str
 ) -> None:
+    base_url = live_server
     page = browser.new_page()
     problems: list[str] = []
     requests: list[str] = []

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from app.config import DEFAULT_DATA_DIR, Settings
 from app.main import create_app, create_asgi
 from seed.loader import read_dataset
-from tests.live import live_server, raw_request
+from tests.live import raw_request
 
 PROBLEM = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
@@ -322,24 +322,24 @@ def test_a_request_body_is_refused_with_413(client: TestClient) -> None:
     assert_problem(response, 413, "/problems/content-too-large")
 
 
-def test_broken_encodings_on_the_wire_are_4xx_problems(settings: Settings) -> None:
-    with live_server(settings) as url:
-        cases = [
-            b"GET /v1/meta?%ZZ=1 HTTP/1.1",  # broken percent-encoding in a name
-            b"GET /v1/meta?format=%ZZ HTTP/1.1",  # ... and in a value
-            b"GET /v1/meta?format=%FF%FE HTTP/1.1",  # invalid UTF-8 once decoded
-            b"GET /v1/meta?%C0%AF=1 HTTP/1.1",  # overlong UTF-8
-            b"GET /v1/meta/%FF HTTP/1.1",
-            b"GET /v1/%E2%82 HTTP/1.1",
-        ]
-        for line in cases:
-            status, response = raw_request(url, line)
-            assert status in (400, 404, 406, 422), (line, response)
-            head, _, body = response.partition(b"\r\n\r\n")
-            assert b"content-type: application/problem+json" in head.lower(), (line, response)
-            assert json.loads(body)["status"] == status
-        status, _ = raw_request(url, b"GET /v1/meta?" + b"a" * 70000 + b" HTTP/1.1")
-        assert status in (400, 414)
+def test_broken_encodings_on_the_wire_are_4xx_problems(live_server: str) -> None:
+    url = live_server
+    cases = [
+        b"GET /v1/meta?%ZZ=1 HTTP/1.1",  # broken percent-encoding in a name
+        b"GET /v1/meta?format=%ZZ HTTP/1.1",  # ... and in a value
+        b"GET /v1/meta?format=%FF%FE HTTP/1.1",  # invalid UTF-8 once decoded
+        b"GET /v1/meta?%C0%AF=1 HTTP/1.1",  # overlong UTF-8
+        b"GET /v1/meta/%FF HTTP/1.1",
+        b"GET /v1/%E2%82 HTTP/1.1",
+    ]
+    for line in cases:
+        status, response = raw_request(url, line)
+        assert status in (400, 404, 406, 422), (line, response)
+        head, _, body = response.partition(b"\r\n\r\n")
+        assert b"content-type: application/problem+json" in head.lower(), (line, response)
+        assert json.loads(body)["status"] == status
+    status, _ = raw_request(url, b"GET /v1/meta?" + b"a" * 70000 + b" HTTP/1.1")
+    assert status in (400, 414)
 
 
 # --- security headers, request ids, CORS, hosts ----------------------------------------------
