@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from fastapi._compat import field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 from app.db import SessionDep
 from app.errors import BadRequest, NotAcceptable, UnknownParameter
@@ -57,6 +59,16 @@ async def reject_unknown_parameters(request: Request) -> None:
         )
 
 
+def _iso_date(value: object) -> object:
+    # Pydantic also reads "0" or "1700000000" as Unix times (as_of=0 was 1970-01-01).
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("use a date written YYYY-MM-DD, e.g. 2025-05-01")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A query date: only the YYYY-MM-DD form (RFC 3339 full-date)."""
+
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size, 1 to 1000 (default 100).")]
 Offset = Annotated[
     int, Query(ge=0, le=10_000_000, description="Index of the first item to return (default 0).")
@@ -75,7 +87,7 @@ def get_edition_rule(
         ),
     ] = None,
     as_of: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(
             description="For each figure, the newest edition published on or before this date.",
             examples=["2025-05-01"],

@@ -23,7 +23,8 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep, ShapeDep
-from app.errors import install_error_handlers, problem_responses
+from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
+from app.formats import CSV_TYPE
 from app.logging import configure_logging
 from app.models import DatasetVersion
 from app.observability import Limits, Metrics, ObservabilityMiddleware, html_csp
@@ -152,6 +153,29 @@ def _install_docs(app: FastAPI) -> None:
         )
 
 
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_FORMAT_REF = "#/components/schemas/Format"
+
+
+def _document_errors_and_formats(schema: dict[str, Any]) -> None:
+    """Say what the API really sends (schemathesis checks it): every 422 is problem+json
+    (FastAPI documents its own JSON shape), and an operation that takes `format=csv`
+    answers text/csv too."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"]["content"] = _PROBLEM_CONTENT
+                responses["422"]["description"] = "Invalid parameter value"
+            takes_csv = any(
+                param["name"] == "format" and _FORMAT_REF in str(param.get("schema"))
+                for param in operation.get("parameters", [])
+            )
+            content = responses.get("200", {}).get("content")
+            if takes_csv and content is not None:
+                content.setdefault(CSV_TYPE.split(";")[0], {"schema": {"type": "string"}})
+
+
 def _install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -166,6 +190,7 @@ def _install_openapi(app: FastAPI) -> None:
             )
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas["Problem"] = Problem.model_json_schema()
+            _document_errors_and_formats(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -185,6 +185,12 @@ def get_ally_chart(
         )
     info = q.select_indicator(session, indicator)
     editions = [e.strip() for value in edition or [] for e in value.split(",") if e.strip()]
+    if edition is not None and not editions:
+        raise Unprocessable(
+            "edition: empty; name one or more editions, e.g. edition=2024-06&edition=2026-07, "
+            "or leave it out for every edition.",
+            errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
+        )
     rows = q.select_ally_series(session, iso3=iso3, indicator=indicator, editions=editions)
     by_edition: dict[str, list[q.SeriesRow]] = {}
     for row in rows:
