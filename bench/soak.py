@@ -226,7 +226,8 @@ def render(
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
             f"{args.workers} uvicorn worker(s), {args.connections} keep-alive connections from "
             "one asyncio client process on the same machine (client and server share the "
-            "CPUs), production mode (JSON access log written to a file), seeded SQLite.",
+            "CPUs), production mode (JSON access log written to a file), seeded SQLite, "
+            f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', '2')}.",
             "",
             f"**{'PASS' if passed else 'FAIL'}**: {total} requests in {args.duration:g} s "
             f"after a {args.warmup:g} s warm-up, **{stats.errors} errors**"
@@ -264,6 +265,10 @@ def main() -> None:
             **os.environ,
             "NATO_DATABASE_URL": build_database(folder),
             "NATO_ENVIRONMENT": "production",
+            # glibc gives each thread of the worker pool its own malloc arena; RSS then creeps
+            # up by fragmentation (measured: +19.6% in 60 s with the default, +3.7% and flat
+            # with 2). The Dockerfile sets the same.
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
         cli = str(Path(sys.executable).parent / "nato-api")
         command = [cli, "serve", "--host", host, "--port", str(args.port)]
