@@ -145,6 +145,11 @@ async def check_request_shape(request: Request) -> None:
         return
     shape = _shape(route)
     params = request.query_params
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+    with_nul = sorted({k for k, v in params.multi_items() if "\x00" in k + v})
+    if with_nul or "\x00" in request.url.path:
+        where = ", ".join(repr(k) for k in with_nul) or "the path"
+        raise BadRequest(f"NUL character (%00) in {where}; remove it.")
     if len(params.multi_items()) > len(params):
         repeated = sorted(
             {k for k in params if k not in shape.repeatable and len(params.getlist(k)) > 1}
