@@ -24,6 +24,7 @@ WORKDIR /srv/app
 ENV PATH=/opt/venv/bin:$PATH \
     NATO_DATABASE_URL=sqlite:////srv/app/var/nato.sqlite3 \
     NATO_ENVIRONMENT=production \
+    MALLOC_ARENA_MAX=2 \
     PYTHONDONTWRITEBYTECODE=1
 USER nato
 EXPOSE 8000

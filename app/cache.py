@@ -389,7 +389,13 @@ class ResponseCache:
             else:
                 await send(message)
 
-        await self.app(inner_scope, receive, capture)
+        try:
+            await self.app(inner_scope, receive, capture)
+        finally:
+            # The router notes the matched route in the scope; outer layers label metrics and
+            # logs with it, so hand it back from the copy.
+            if "route" in inner_scope:
+                scope["route"] = inner_scope["route"]
         if streaming or start is None:
             return None
         return self._entry(start, b"".join(chunks), query, coding)

@@ -22,6 +22,16 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
+    from app.main import StartupError, open_database
+
+    # Fail fast with one clear line (and exit 1) instead of uvicorn's lifespan traceback.
+    try:
+        engine, _version = open_database(get_settings())
+    except StartupError as exc:
+        typer.echo(f"nato-api: cannot start: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    engine.dispose()
+
     uvicorn.run(
         "app.main:create_asgi",
         factory=True,
@@ -31,6 +41,8 @@ def serve(
         server_header=False,
         proxy_headers=False,
         access_log=False,
+        # Logging is configured by the app (app/logging.py), JSON lines in production.
+        log_config=None,
     )
 
 

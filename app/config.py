@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Seed data folder.")
     environment: Literal["development", "production"] = "development"
     log_level: str = "INFO"
+    access_log: bool = Field(default=True, description="One log line per request.")
     cors_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Origins allowed by CORS (read-only methods, never credentials).",
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
         "request); a re-seed is served within this delay, without a restart.",
     )
     max_url_length: int = Field(default=4096, ge=256, description="Longest accepted URL.")
+    max_query_params: int = Field(
+        default=64, ge=1, description="Most query parameters accepted in one request."
+    )
+    max_body_bytes: int = Field(
+        default=0, ge=0, description="Largest request body accepted (the API takes none)."
+    )
     page_size_default: int = Field(default=100, ge=1)
     page_size_max: int = Field(default=1000, ge=1)
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 from app.db import SessionDep
-from app.errors import UnknownParameter
+from app.errors import BadRequest, NotAcceptable, UnknownParameter
+from app.formats import get_json_only
 from app.queries.editions_rule import EditionRule, make_rule
 
 # Accepted on every route by content negotiation, even where a route does not declare it.
@@ -53,6 +59,16 @@ async def reject_unknown_parameters(request: Request) -> None:
         )
 
 
+def _iso_date(value: object) -> object:
+    # Pydantic also reads "0" or "1700000000" as Unix times (as_of=0 was 1970-01-01).
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("use a date written YYYY-MM-DD, e.g. 2025-05-01")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A query date: only the YYYY-MM-DD form (RFC 3339 full-date)."""
+
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size, 1 to 1000 (default 100).")]
 Offset = Annotated[
     int, Query(ge=0, le=10_000_000, description="Index of the first item to return (default 0).")
@@ -71,7 +87,7 @@ def get_edition_rule(
         ),
     ] = None,
     as_of: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(
             description="For each figure, the newest edition published on or before this date.",
             examples=["2025-05-01"],
@@ -83,3 +99,76 @@ def get_edition_rule(
 
 
 EditionRuleDep = Annotated[EditionRule, Depends(get_edition_rule)]
+
+
+def _repeatable(dependant: Dependant) -> set[str]:
+    names = {
+        param.alias
+        for param in dependant.query_params
+        if field_annotation_is_sequence(param.field_info.annotation)
+    }
+    for sub in dependant.dependencies:
+        names |= _repeatable(sub)
+    return names
+
+
+@dataclass(frozen=True)
+class _Shape:
+    repeatable: frozenset[str]
+    json_only: bool
+
+
+_SHAPES: dict[int, _Shape] = {}
+
+
+def _shape(route: APIRoute) -> _Shape:
+    shape = _SHAPES.get(id(route))
+    if shape is None:
+        response_class = route.response_class
+        if isinstance(response_class, DefaultPlaceholder):
+            response_class = response_class.value
+        # JSON-only: a documented route answering JSON that does not negotiate (`format`).
+        json_only = (
+            route.include_in_schema
+            and getattr(response_class, "media_type", None) == "application/json"
+            and "format" not in _query_names(route.dependant)
+        )
+        shape = _SHAPES[id(route)] = _Shape(frozenset(_repeatable(route.dependant)), json_only)
+    return shape
+
+
+async def check_request_shape(request: Request) -> None:
+    """A parameter given twice is ambiguous (which one wins?); an Accept header that excludes
+    JSON cannot be met by a JSON-only resource (406, not a JSON body the client refused)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    shape = _shape(route)
+    params = request.query_params
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+    with_nul = sorted({k for k, v in params.multi_items() if "\x00" in k + v})
+    if with_nul or "\x00" in request.url.path:
+        where = ", ".join(repr(k) for k in with_nul) or "the path"
+        raise BadRequest(f"NUL character (%00) in {where}; remove it.")
+    if len(params.multi_items()) > len(params):
+        repeated = sorted(
+            {k for k in params if k not in shape.repeatable and len(params.getlist(k)) > 1}
+        )
+        if repeated:
+            raise BadRequest(
+                f"Query parameter(s) given more than once: {', '.join(repeated)}. Give each once.",
+                errors=[
+                    {"parameter": name, "in": "query", "message": "given more than once"}
+                    for name in repeated
+                ],
+            )
+    if shape.json_only:
+        get_json_only(request)
+        fmt = params.get("format")
+        if fmt is not None and fmt != "json":
+            raise NotAcceptable(
+                f"format={fmt[:40]!r}: this resource is available as JSON only (format=json)."
+            )
+
+
+ShapeDep = Depends(check_request_shape)

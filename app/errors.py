@@ -127,13 +127,11 @@ def _http_error(request: Request, exc: Exception) -> Response:
     if generic and detail in ("Not Found", "Method Not Allowed"):
         detail = generic
     title = {404: "Not found", 405: "Method not allowed"}.get(status, detail)
-    return problem(
-        request,
-        status=status,
-        title=title,
-        detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
-    )
+    headers = dict(exc.headers) if exc.headers else {}
+    if status == 405:
+        # Every path of this API answers GET and HEAD (HEAD is served as a bodiless GET).
+        headers["Allow"] = "GET, HEAD"
+    return problem(request, status=status, title=title, detail=detail, headers=headers or None)
 
 
 def _database_error(request: Request, exc: Exception) -> Response:

@@ -12,17 +12,23 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import make_url
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from app import __version__
 from app.cache import ResponseCache
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
-from app.deps import GuardDep
-from app.errors import install_error_handlers
+from app.deps import GuardDep, ShapeDep
+from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
+from app.formats import CSV_TYPE
+from app.logging import configure_logging
 from app.models import DatasetVersion
+from app.observability import Limits, Metrics, ObservabilityMiddleware, html_csp
 from app.routers import (
     allies,
     charts,
@@ -34,6 +40,7 @@ from app.routers import (
     health,
     indicators,
     meta,
+    metrics,
     observations,
     quotes,
     revisions,
@@ -71,19 +78,15 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _check_database(settings: Settings) -> None:
+def open_database(settings: Settings) -> tuple[Engine, str | None]:
+    """Open the read-only engine and read the dataset version, or raise a StartupError that
+    says in one line what is wrong (missing, corrupt, unreachable, not migrated)."""
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
         raise StartupError(
             f"Database file {path} does not exist: run `nato-api migrate` and `nato-api seed` "
             "(or `make run`)."
         )
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    _check_database(settings)
     engine = make_engine(settings.database_url, read_only=True)
     try:
         with engine.connect() as conn:
@@ -93,18 +96,34 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             ).scalar_one_or_none()
     except Exception as exc:
         engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
         raise StartupError(
-            f"Cannot read the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
-            "Is it reachable, migrated (`nato-api migrate`) and a valid database?"
+            f"Cannot read the database at {where}: "
+            f"{type(reason).__name__}: {first_line}. "
+            "Is it reachable, a valid database, and migrated (`nato-api migrate`)?"
         ) from exc
+    return engine, version
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine, version = open_database(settings)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.dataset_version = version
+    app.state.metrics.dataset_version = version
     try:
         yield
     finally:
         engine.dispose()
+
+
+def _with_csp(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = html_csp(bytes(page.body))
+    return page
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -113,23 +132,50 @@ def _install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url="/static/docs/swagger-ui-bundle.js",
-            swagger_css_url="/static/docs/swagger-ui.css",
-            swagger_favicon_url="/static/docs/favicon.png",
+        return _with_csp(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                swagger_css_url="/static/docs/swagger-ui.css",
+                swagger_favicon_url="/static/docs/favicon.png",
+            )
         )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url="/static/docs/redoc.standalone.js",
-            redoc_favicon_url="/static/docs/favicon.png",
-            with_google_fonts=False,
+        return _with_csp(
+            get_redoc_html(
+                openapi_url="/openapi.json",
+                title=f"{app.title} - ReDoc",
+                redoc_js_url="/static/docs/redoc.standalone.js",
+                redoc_favicon_url="/static/docs/favicon.png",
+                with_google_fonts=False,
+            )
         )
+
+
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_FORMAT_REF = "#/components/schemas/Format"
+
+
+def _document_errors_and_formats(schema: dict[str, Any]) -> None:
+    """Say what the API really sends (schemathesis checks it): every 422 is problem+json
+    (FastAPI documents its own JSON shape), and an operation that takes `format=csv`
+    answers text/csv too."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"]["content"] = _PROBLEM_CONTENT
+                responses["422"]["description"] = "Invalid parameter value"
+            takes_csv = any(
+                param["name"] == "format" and _FORMAT_REF in str(param.get("schema"))
+                for param in operation.get("parameters", [])
+            )
+            content = responses.get("200", {}).get("content")
+            if takes_csv and content is not None:
+                content.setdefault(CSV_TYPE.split(";")[0], {"schema": {"type": "string"}})
 
 
 def _install_openapi(app: FastAPI) -> None:
@@ -146,6 +192,7 @@ def _install_openapi(app: FastAPI) -> None:
             )
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas["Problem"] = Problem.model_json_schema()
+            _document_errors_and_formats(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -163,13 +210,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=_operation_id,
-        dependencies=[GuardDep],
+        dependencies=[GuardDep, ShapeDep],
+        # Every operation can meet the global guards: unknown parameters, Accept.
+        responses=problem_responses(400, 406),
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
     install_error_handlers(app)
     for router in (
         health.router,
         meta.router,
+        metrics.router,
         allies.router,
         observations.router,
         indicators.router,
@@ -193,8 +244,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def create_asgi(settings: Settings | None = None) -> ASGIApp:
     """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
 
-    Outermost first: observability (request id, metrics, access log), then the response
-    cache, then FastAPI. A cache hit never enters FastAPI.
+    Outermost first: observability (request id, guards, security headers, metrics, access
+    log), CORS, then the response cache, then FastAPI. A cache hit never enters FastAPI but
+    still gets its request id, headers, metrics and log line. /metrics reads the cache's own
+    counters (`ResponseCache.stats`).
     """
     settings = settings or get_settings()
-    return ResponseCache(create_app(settings), settings)
+    configure_logging(settings)
+    app = create_app(settings)
+    cache = ResponseCache(app, settings)
+    app.state.metrics.cache_stats = cache.stats
+    inner: ASGIApp = CORSMiddleware(
+        cache,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD"],
+        allow_credentials=False,
+        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
+        max_age=3600,
+    )
+    limits = Limits(
+        max_url_length=settings.max_url_length,
+        max_query_params=settings.max_query_params,
+        max_body_bytes=settings.max_body_bytes,
+        trusted_hosts=tuple(h.lower() for h in settings.trusted_hosts),
+    )
+    return ObservabilityMiddleware(
+        inner,
+        metrics=app.state.metrics,
+        limits=limits,
+        plain_routes=[
+            r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
+        ],
+        mounts=[r.path for r in app.routes if isinstance(r, Mount)],
+        access_log=settings.access_log,
+    )

@@ -96,7 +96,7 @@ def one_of(*choices: str) -> Parser:
 
 def integer(lo: int, hi: int) -> Parser:
     def parse(cell: str) -> int:
-        if not re.fullmatch(r"-?\d+", cell):
+        if not re.fullmatch(r"-?[0-9]+", cell):
             raise CellError(f"{cell!r} is not a whole number")
         number = int(cell)
         if not lo <= number <= hi:
@@ -122,7 +122,7 @@ def boolean(cell: str) -> bool:
 
 
 def date(cell: str) -> dt.date:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell):
         try:
             return dt.date.fromisoformat(cell)
         except ValueError:
@@ -142,7 +142,7 @@ def decimal_text(cell: str) -> str:
         number = Decimal(cell)
     except InvalidOperation:
         raise CellError(f"{cell!r} is not a number") from None
-    if not number.is_finite() or not re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", cell):
+    if not number.is_finite() or not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", cell):
         raise CellError(f"{cell!r} is not a finite decimal number")
     # The API serves values as JSON numbers (IEEE doubles): refuse a figure that a double
     # cannot carry exactly rather than serve it rounded.
@@ -160,7 +160,7 @@ def number_of(value: str) -> float:
 
 YEAR = integer(1949, 2100)
 ISO3 = pattern(r"[A-Z]{3}", "three capital letters (ISO 3166 alpha-3)")
-EDITION_ID = pattern(r"\d{4}-(0[1-9]|1[0-2])", "YYYY-MM")
+EDITION_ID = pattern(r"[0-9]{4}-(0[1-9]|1[0-2])", "YYYY-MM")
 SLUG = pattern(r"[a-z0-9][a-z0-9-]*", "a lower-case slug (a-z, 0-9, -)")
 
 
@@ -189,7 +189,7 @@ SPECS: tuple[FileSpec, ...] = (
         {
             "iso3": ISO3,
             "iso2": pattern(r"[A-Z]{2}", "two capital letters (ISO 3166 alpha-2)"),
-            "iso_numeric": pattern(r"\d{3}", "three digits (ISO 3166 numeric)"),
+            "iso_numeric": pattern(r"[0-9]{3}", "three digits (ISO 3166 numeric)"),
             "name": text,
             "iso_name": text,
             "accession_year": YEAR,

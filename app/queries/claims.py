@@ -30,7 +30,7 @@ from app.queries.compliance import (
     select_ally_names,
 )
 from app.queries.editions_rule import EditionRule
-from app.queries.lookups import ally_filter, indicator_filter
+from app.queries.lookups import indicator_filter, single_ally
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def check_value_claim(
     session: Session, *, indicator: str, ally: str, year: int, value: Decimal
 ) -> ClaimResult:
     indicator_filter(session, [indicator])
-    iso3 = ally_filter(session, [ally])[0]
+    iso3 = single_ally(session, ally)
     places = _places(value)
     quantum = Decimal(1).scaleb(-places)
     rows = session.execute(

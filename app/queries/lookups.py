@@ -96,5 +96,16 @@ def check_source(session: Session, source_id: str) -> None:
         raise NotFound(f"No source {source_id!r}.{_suggest(source_id, known)} See /v1/sources.")
 
 
+def single_ally(session: Session, code: str, parameter: str = "ally") -> str:
+    """The ISO3 of a query parameter that names exactly one ally; 422 otherwise."""
+    codes = ally_filter(session, [code], parameter)
+    if len(codes) != 1:
+        raise Unprocessable(
+            f"{parameter}: {code[:40]!r} does not name one ally; give one ISO code, e.g. USA.",
+            errors=[{"parameter": parameter, "in": "query", "message": "one ally"}],
+        )
+    return codes[0]
+
+
 def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]

@@ -27,7 +27,7 @@ from app.queries.compliance import (
     select_ally_names,
 )
 from app.queries.editions_rule import check_edition
-from app.queries.lookups import ally_filter, indicator_filter
+from app.queries.lookups import indicator_filter, single_ally
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def select_revisions(
     indicator_filter(session, [indicator])
     name: str | None = None
     if ally is not None:
-        iso3 = ally_filter(session, [ally])[0]
+        iso3 = single_ally(session, ally)
         name = session.scalar(select(Ally.name).where(Ally.iso3 == iso3))
         table: Any = Observation
         stmt: Any = select(

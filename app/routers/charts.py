@@ -176,9 +176,21 @@ def get_ally_chart(
     revisions show; estimates are hollow markers."""
     _check_accept(request)
     iso3 = get_ally_iso3(session, ally)
-    indicator_filter(session, [indicator])
+    if indicator_filter(session, [indicator]) != [indicator]:
+        # An empty or comma-separated value names no single indicator (it was a 500).
+        raise Unprocessable(
+            f"indicator: {indicator[:40]!r} is not one indicator id; give one, e.g. share_gdp "
+            "(see /v1/indicators).",
+            errors=[{"parameter": "indicator", "in": "query", "message": "one indicator id"}],
+        )
     info = q.select_indicator(session, indicator)
     editions = [e.strip() for value in edition or [] for e in value.split(",") if e.strip()]
+    if edition is not None and not editions:
+        raise Unprocessable(
+            "edition: empty; name one or more editions, e.g. edition=2024-06&edition=2026-07, "
+            "or leave it out for every edition.",
+            errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
+        )
     rows = q.select_ally_series(session, iso3=iso3, indicator=indicator, editions=editions)
     by_edition: dict[str, list[q.SeriesRow]] = {}
     for row in rows:

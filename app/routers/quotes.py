@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.deps import Limit, Offset
+from app.deps import IsoDate, Limit, Offset
 from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_response, link_header, page_links
 from app.queries import quotes as q
@@ -44,10 +43,10 @@ def list_quotes(
         ),
     ] = None,
     said_from: Annotated[
-        dt.date | None, Query(alias="from", description="Said on or after this date.")
+        IsoDate | None, Query(alias="from", description="Said on or after this date.")
     ] = None,
     said_to: Annotated[
-        dt.date | None, Query(alias="to", description="Said on or before this date.")
+        IsoDate | None, Query(alias="to", description="Said on or before this date.")
     ] = None,
     verification: Annotated[
         str | None,

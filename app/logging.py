@@ -1,0 +1,84 @@
+"""Log configuration, in one place: JSON lines in production, readable lines in development.
+
+structlog loggers (the access log, app.errors) and the standard library's (uvicorn, alembic)
+end up on stdout in the same format, and every line written while a request is being
+answered carries that request's id.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import orjson
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from app.config import Settings
+from app.observability import request_id_var
+
+_HANDLER_NAME = "nato-api"
+
+
+class _Stdout:
+    """Writes to whatever sys.stdout is at the time (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    request_id = request_id_var.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def _json(event: EventDict, **_kw: Any) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure structlog and the standard library's root logger for `settings`."""
+    production = settings.environment == "production"
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    shared: list[Processor] = [
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_request_id,
+    ]
+    renderer: Processor
+    if production:
+        renderer = structlog.processors.JSONRenderer(serializer=_json)
+        shared.append(structlog.processors.format_exc_info)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.WriteLoggerFactory(file=_Stdout()),  # type: ignore[arg-type]
+        cache_logger_on_first_use=False,
+    )
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(_Stdout())
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # uvicorn installs its own handlers unless told not to; send its records through ours.
+    # Its access log is replaced by ours (app.access, with route, duration and request id).
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = name != "uvicorn.access"
