@@ -52,8 +52,7 @@ def _resolved(rule: EditionRule, indicator: str) -> Subquery:
     return resolve(
         stmt,
         rule,
-        key=[table.c.ally_iso3, table.c.year],
-        edition_col=table.c.edition_id,
+        table=Observation,
     ).subquery("resolved")
 
 

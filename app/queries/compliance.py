@@ -187,8 +187,7 @@ def select_figures(
     figures = resolve(
         base,
         rule,
-        key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
-        edition_col=Observation.edition_id,
+        table=Observation,
     ).subquery("figures")
     columns: list[Any] = [
         figures.c.ally_iso3,
@@ -270,8 +269,7 @@ def select_published_counts(
     counts = resolve(
         base,
         rule,
-        key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],
-        edition_col=Aggregate.edition_id,
+        table=Aggregate,
     ).subquery("counts")
     stmt = select(counts).order_by(counts.c.year, counts.c.published_on, counts.c.source_id)
     return [

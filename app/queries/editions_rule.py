@@ -5,22 +5,28 @@
 - neither: for each figure key, the newest edition that has it ("latest").
 
 A figure key is (indicator, ally or aggregate, year). Values are never merged, averaged or
-filled across editions: every row keeps its own edition, so a mixed result is visible. When one
-edition has the same key from two sources, both rows are kept (DENSE_RANK, not ROW_NUMBER).
+filled across editions: every row keeps its own edition, so a mixed result is visible.
+
+The rule is a pure function of the data, so the loader stores it on every figure row as an
+edition-validity interval: `published_on` (its edition's publication date) and
+`superseded_on` (the publication date of the next newer edition with the same figure key,
+NULL when there is none). Each mode is then a plain indexed filter on the row, no window:
+latest is `superseded_on IS NULL`; `as_of` D is `published_on <= D` and (`superseded_on` NULL
+or after D); a pinned edition is `edition_id = ID`. When one edition has the same key from
+two sources, both rows share the interval and both are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Select, func, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
-from app.models import Edition
+from app.models import Aggregate, Edition, Observation
 
 
 @dataclass(frozen=True)
@@ -79,32 +85,22 @@ def check_edition(session: Session, edition: str, parameter: str = "edition") ->
 
 
 AnySelect = Select[*tuple[Any, ...]]
+Figures = type[Observation] | type[Aggregate]
 
 
-def resolve(
-    stmt: AnySelect,
-    rule: EditionRule,
-    *,
-    key: Sequence[ColumnExpressionArgument[Any]],
-    edition_col: ColumnExpressionArgument[str],
-) -> AnySelect:
-    """Apply `rule` to `stmt`, a select over a figures table joined to nothing yet.
+def resolve(stmt: AnySelect, rule: EditionRule, *, table: Figures) -> AnySelect:
+    """Apply `rule` to `stmt`, a select over the figures `table` (Observation or Aggregate).
 
-    Returns a select over a subquery with the same columns plus `published_on`; callers
-    select from `.subquery()` of the result.
+    Returns the select with the rule's filter and one more column, `published_on` (the
+    figure's edition's publication date); callers select from `.subquery()` of the result.
+    Other filters may come before or after: the rule depends on the row alone.
     """
-    stmt = stmt.join(Edition, Edition.id == edition_col).add_columns(
-        Edition.published_on.label("published_on")
-    )
+    stmt = stmt.add_columns(table.published_on.label("published_on"))
     if rule.edition:
-        return stmt.where(Edition.id == rule.edition)
+        return stmt.where(table.edition_id == rule.edition)
     if rule.as_of:
-        stmt = stmt.where(Edition.published_on <= rule.as_of)
-    rank = (
-        func.dense_rank()
-        .over(partition_by=key, order_by=Edition.published_on.desc())
-        .label("edition_rank")
-    )
-    ranked = stmt.add_columns(rank).subquery("ranked")
-    columns = [c for c in ranked.c if c.name != "edition_rank"]
-    return select(*columns).where(ranked.c.edition_rank == 1)
+        return stmt.where(
+            table.published_on <= rule.as_of,
+            or_(table.superseded_on.is_(None), table.superseded_on > rule.as_of),
+        )
+    return stmt.where(table.superseded_on.is_(None))

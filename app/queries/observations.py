@@ -110,8 +110,7 @@ def select_observations(
     chosen = resolve(
         base,
         rule,
-        key=[o.indicator_id, o.ally_iso3, o.year],
-        edition_col=o.edition_id,
+        table=o,
     )
     figures = chosen.subquery("figures")
     where: list[ColumnElement[bool]] = []

@@ -233,8 +233,7 @@ def _per_ally(
     figures = resolve(
         base,
         rule,
-        key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
-        edition_col=Observation.edition_id,
+        table=Observation,
     ).subquery("figures")
     stmt = select(
         figures.c.ally_iso3,
@@ -270,8 +269,7 @@ def _published(
     figures = resolve(
         base,
         rule,
-        key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],
-        edition_col=Aggregate.edition_id,
+        table=Aggregate,
     ).subquery("published")
     stmt = select(figures).order_by(
         figures.c.year,
