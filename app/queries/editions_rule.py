@@ -19,10 +19,11 @@ two sources, both rows share the interval and both are kept.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
@@ -88,19 +89,40 @@ AnySelect = Select[*tuple[Any, ...]]
 Figures = type[Observation] | type[Aggregate]
 
 
-def resolve(stmt: AnySelect, rule: EditionRule, *, table: Figures) -> AnySelect:
-    """Apply `rule` to `stmt`, a select over the figures `table` (Observation or Aggregate).
-
-    Returns the select with the rule's filter and one more column, `published_on` (the
-    figure's edition's publication date); callers select from `.subquery()` of the result.
-    Other filters may come before or after: the rule depends on the row alone.
-    """
-    stmt = stmt.add_columns(table.published_on.label("published_on"))
+def in_force(rule: EditionRule, table: Figures) -> ColumnElement[bool]:
+    """The rule as a WHERE clause on the figures `table` (Observation or Aggregate)."""
     if rule.edition:
-        return stmt.where(table.edition_id == rule.edition)
+        return table.edition_id == rule.edition
     if rule.as_of:
-        return stmt.where(
+        return and_(
             table.published_on <= rule.as_of,
             or_(table.superseded_on.is_(None), table.superseded_on > rule.as_of),
         )
-    return stmt.where(table.superseded_on.is_(None))
+    return table.superseded_on.is_(None)
+
+
+def resolve(
+    stmt: AnySelect,
+    rule: EditionRule,
+    *,
+    key: Sequence[ColumnExpressionArgument[Any]] = (),
+    edition_col: ColumnExpressionArgument[str],
+) -> AnySelect:
+    """Apply `rule` to `stmt`, a select over a figures table (the one `edition_col` is of).
+
+    Returns the same select with the rule's filter and one more column, `published_on` (the
+    figure's edition's publication date); callers may select from its `.subquery()`. `key`
+    is accepted for callers written for the window version and not needed: each table's
+    figure key is fixed and its interval stored. New code: `in_force(rule, table)`.
+    """
+    table = _figures_of(edition_col)
+    return stmt.add_columns(table.published_on.label("published_on")).where(in_force(rule, table))
+
+
+def _figures_of(edition_col: Any) -> Figures:
+    owner = getattr(edition_col, "class_", None)  # an ORM attribute: Observation.edition_id
+    if owner is None:  # a Core column: Observation.__table__.c.edition_id
+        owner = next(m for m in (Observation, Aggregate) if m.__table__ is edition_col.table)
+    if owner not in (Observation, Aggregate):
+        raise TypeError(f"{edition_col!r} is not the edition of a figures table")
+    return owner

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
 from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.editions_rule import EditionRule, resolve
+from app.queries.editions_rule import EditionRule, in_force
 
 
 class Measure(StrEnum):
@@ -219,64 +219,42 @@ def _share(year: int, totals: dict[str, GroupTotal], published: list[Published])
 def _per_ally(
     session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
 ) -> list[_Row]:
-    base = select(
-        Observation.indicator_id,
-        Observation.ally_iso3,
-        Observation.year,
-        Observation.value,
-        Observation.edition_id,
-        Observation.source_id,
-    ).where(
-        Observation.indicator_id == measure.value,
-        Observation.year.between(year_from, year_to),
+    o = Observation
+    stmt = (
+        select(o.ally_iso3, o.year, o.value, o.edition_id, o.source_id)
+        .where(
+            o.indicator_id == measure.value,
+            o.year.between(year_from, year_to),
+            in_force(rule, o),
+        )
+        .order_by(o.year, o.ally_iso3)
     )
-    figures = resolve(
-        base,
-        rule,
-        table=Observation,
-    ).subquery("figures")
-    stmt = select(
-        figures.c.ally_iso3,
-        figures.c.year,
-        figures.c.value,
-        figures.c.edition_id,
-        figures.c.source_id,
-    ).order_by(figures.c.year, figures.c.ally_iso3)
-    return [
-        _Row(row.ally_iso3, row.year, row.value, row.edition_id, row.source_id)
-        for row in session.execute(stmt)
-    ]
+    return [_Row(*row) for row in session.execute(stmt)]
 
 
 def _published(
     session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
 ) -> list[Published]:
-    base = select(
-        Aggregate.aggregate,
-        Aggregate.indicator_id,
-        Aggregate.year,
-        Aggregate.value,
-        Aggregate.qualifier,
-        Aggregate.unit,
-        Aggregate.edition_id,
-        Aggregate.source_id,
-        Aggregate.is_estimate,
-    ).where(
-        Aggregate.aggregate.in_(GROUPS),
-        Aggregate.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
-        Aggregate.year.between(year_from, year_to),
-    )
-    figures = resolve(
-        base,
-        rule,
-        table=Aggregate,
-    ).subquery("published")
-    stmt = select(figures).order_by(
-        figures.c.year,
-        figures.c.aggregate,
-        figures.c.published_on,
-        figures.c.indicator_id,
-        figures.c.source_id,
+    a = Aggregate
+    stmt = (
+        select(
+            a.aggregate,
+            a.indicator_id,
+            a.year,
+            a.value,
+            a.qualifier,
+            a.unit,
+            a.edition_id,
+            a.source_id,
+            a.is_estimate,
+        )
+        .where(
+            a.aggregate.in_(GROUPS),
+            a.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
+            a.year.between(year_from, year_to),
+            in_force(rule, a),
+        )
+        .order_by(a.year, a.aggregate, a.published_on, a.indicator_id, a.source_id)
     )
     wanted = {"current"} if measure is Measure.usd_current else {"constant"}
     out = []
