@@ -115,6 +115,8 @@ class Observation(Base):
             "indicator_id",
             "superseded_on",
         ),
+        # Which editions publish an indicator, and each edition's figure count (catalogue).
+        Index("ix_observations_edition_indicator", "edition_id", "indicator_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -173,6 +173,7 @@ def select_figures(
 ) -> list[Figure]:
     """Per-ally figures of `indicator` under `rule`; spending and GDP of the same edition."""
     o = Observation
+    # In Figure's field order: rows become Figures positionally (by name is 2x slower).
     columns: list[Any] = [
         o.ally_iso3,
         o.year,
@@ -210,21 +211,7 @@ def select_figures(
             )
         )
     stmt = stmt.order_by(o.year, o.ally_iso3, o.source_id)
-    return [
-        Figure(
-            ally=row.ally_iso3,
-            year=row.year,
-            value=row.value,
-            edition=row.edition_id,
-            source=row.source_id,
-            is_estimate=row.is_estimate,
-            unit=row.unit,
-            # (a Row's missing attribute raises and catches inside: slow on 400 rows)
-            expenditure=row.expenditure if with_shortfall else None,
-            gdp=row.gdp if with_shortfall else None,
-        )
-        for row in session.execute(stmt)
-    ]
+    return [Figure(*row) for row in session.execute(stmt)]
 
 
 def select_ally_names(session: Session) -> dict[str, str]:
@@ -237,7 +224,7 @@ def select_published_counts(
 ) -> list[PublishedCount]:
     """Counts of allies at 2% as NATO or the press published them (aggregates ALLIES)."""
     a = Aggregate
-    stmt = select(
+    columns: list[Any] = [  # in PublishedCount's field order
         a.aggregate,
         a.indicator_id,
         a.year,
@@ -248,7 +235,8 @@ def select_published_counts(
         a.source_id,
         a.is_estimate,
         a.notes,
-    ).where(
+    ]
+    stmt = select(*columns).where(
         a.aggregate == "ALLIES",
         a.indicator_id.in_(PUBLISHED_COUNT_INDICATORS),
         in_force(rule, a),
@@ -256,21 +244,7 @@ def select_published_counts(
     if year is not None:
         stmt = stmt.where(a.year == year)
     stmt = stmt.order_by(a.year, a.published_on, a.source_id)
-    return [
-        PublishedCount(
-            aggregate=row.aggregate,
-            indicator=row.indicator_id,
-            year=row.year,
-            value=row.value,
-            qualifier=row.qualifier,
-            unit=row.unit,
-            edition=row.edition_id,
-            source=row.source_id,
-            is_estimate=row.is_estimate,
-            notes=row.notes,
-        )
-        for row in session.execute(stmt)
-    ]
+    return [PublishedCount(*row) for row in session.execute(stmt)]
 
 
 def missing_reason(ally: str, name: str, indicator: str, year: int, rule: EditionRule) -> str:

@@ -1,4 +1,5 @@
-"""edition-validity interval of every figure (published_on, superseded_on) and its indexes
+"""edition-validity interval of every figure (published_on, superseded_on), indexes for the rule
+and the catalogue
 
 The edition rule (latest, as_of, pinned edition) becomes a plain indexed filter on these
 columns instead of a DENSE_RANK window over every figure. Schema only: the columns are
@@ -35,6 +36,9 @@ def upgrade() -> None:
             ["ally_iso3", "indicator_id", "superseded_on"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_observations_edition_indicator", ["edition_id", "indicator_id"], unique=False
+        )
     with op.batch_alter_table("aggregates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("published_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("superseded_on", sa.Date(), nullable=True))
@@ -51,6 +55,7 @@ def downgrade() -> None:
         batch_op.drop_column("superseded_on")
         batch_op.drop_column("published_on")
     with op.batch_alter_table("observations", schema=None) as batch_op:
+        batch_op.drop_index("ix_observations_edition_indicator")
         batch_op.drop_index("ix_observations_ally_indicator_superseded")
         batch_op.drop_index("ix_observations_indicator_year_superseded")
         batch_op.drop_column("superseded_on")
