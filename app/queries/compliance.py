@@ -102,6 +102,11 @@ def check_compliance_indicator(session: Session, indicator: str) -> None:
         )
 
 
+# Built once: an alias copies every column of the table, which costs more than the query.
+_SPEND = aliased(Observation, name="spend")
+_GDP = aliased(Observation, name="gdp")
+
+
 @dataclass(frozen=True)
 class Figure:
     """One resolved per-ally figure, with same-edition spending and GDP for the shortfall."""
@@ -188,7 +193,7 @@ def select_figures(
         stmt = stmt.where(o.year == year)
     if with_shortfall:
         # Same edition as the figure itself: never mix a 2024-06 GDP with a 2026-07 share.
-        spend, gdp = aliased(Observation), aliased(Observation)
+        spend, gdp = _SPEND, _GDP
         stmt = (
             stmt.add_columns(spend.value.label("expenditure"), gdp.value.label("gdp"))
             .outerjoin(

@@ -118,7 +118,9 @@ def select_totals(
             errors=[{"parameter": "from", "in": "query", "message": "after `to`"}],
         )
     members = session.execute(
-        select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables)
+        select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables).order_by(
+            Ally.iso3
+        )
     ).all()
     rows = _per_ally(session, measure=measure, rule=rule, year_from=year_from, year_to=year_to)
     published = _published(
@@ -138,25 +140,20 @@ def select_totals(
         pub_by_key[(item.year, item.aggregate)].append(item)
     years = sorted(set(by_year) | {year for year, _ in pub_by_key})
 
+    tabled = [m for m in members if m.in_expenditure_tables]
+    groups = {  # ISO3 order
+        "NATO_TOTAL": [m.iso3 for m in tabled],
+        "NATO_EUROPE_CANADA": [m.iso3 for m in tabled if m.region == "europe" or m.iso3 == "CAN"],
+        "NATO_EUROPE": [m.iso3 for m in tabled if m.region == "europe"],
+        "USA": ["USA"],
+    }
+    joined = {m.iso3: m.accession_year for m in members}
     out: list[GroupTotal] = []
     for year in years:
-        groups = {
-            "NATO_TOTAL": [m.iso3 for m in members if m.in_expenditure_tables],
-            "NATO_EUROPE_CANADA": [
-                m.iso3
-                for m in members
-                if m.in_expenditure_tables and (m.region == "europe" or m.iso3 == "CAN")
-            ],
-            "NATO_EUROPE": [
-                m.iso3 for m in members if m.in_expenditure_tables and m.region == "europe"
-            ],
-            "USA": ["USA"],
-        }
-        joined = {m.iso3: m.accession_year for m in members}
         totals: dict[str, GroupTotal] = {}
         for group, allies in groups.items():
             total = GroupTotal(year=year, group=group, unit=MILLION_USD)
-            _sum(total, sorted(a for a in allies if joined[a] <= year), by_year.get(year, {}))
+            _sum(total, [a for a in allies if joined[a] <= year], by_year.get(year, {}))
             total.published = [
                 _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
             ]
