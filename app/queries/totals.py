@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,8 +75,7 @@ class GroupTotal:
     published: list[Published] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     ally: str
     year: int
     value: str
@@ -132,9 +132,12 @@ def select_totals(
         }
         _check_base_years(session, editions, rule)
 
-    by_year: dict[int, dict[str, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    # Each value is parsed once, then summed into up to three groups.
+    by_year: dict[int, dict[str, list[tuple[_Row, Decimal]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for row in rows:
-        by_year[row.year][row.ally].append(row)
+        by_year[row.year][row.ally].append((row, Decimal(row.value)))
     pub_by_key: dict[tuple[int, str], list[Published]] = defaultdict(list)
     for item in published:
         pub_by_key[(item.year, item.aggregate)].append(item)
@@ -166,7 +169,7 @@ def select_totals(
     return out
 
 
-def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[_Row]]) -> None:
+def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[tuple[_Row, Decimal]]]) -> None:
     acc = Decimal(0)
     with localcontext() as ctx:
         ctx.prec = 60
@@ -176,8 +179,8 @@ def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[_Row]]) -> N
                 # No figure, or two sources disagreeing within one edition: not summable.
                 total.missing.append(ally)
                 continue
-            row = ally_rows[0]
-            acc += Decimal(row.value)
+            row, value = ally_rows[0]
+            acc += value
             total.allies.append(ally)
             total.editions.add(row.edition)
             total.sources.add(row.source)
