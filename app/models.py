@@ -108,15 +108,23 @@ class Observation(Base):
         UniqueConstraint("indicator_id", "ally_iso3", "year", "edition_id", "source_id"),
         Index("ix_observations_ally_indicator_edition", "ally_iso3", "indicator_id", "edition_id"),
         Index("ix_observations_indicator_year_edition", "indicator_id", "year", "edition_id"),
-        Index("ix_observations_indicator_year_superseded", "indicator_id", "year", "superseded_on"),
+        # The edition rule's "latest" (superseded_on IS NULL) per indicator, in year order.
+        Index(
+            "ix_observations_indicator_superseded_year",
+            "indicator_id",
+            "superseded_on",
+            "year",
+            "ally_iso3",
+        ),
         Index(
             "ix_observations_ally_indicator_superseded",
             "ally_iso3",
             "indicator_id",
             "superseded_on",
         ),
-        # Which editions publish an indicator, and each edition's figure count (catalogue).
+        # Which editions publish an indicator, figures per edition and per source (catalogue).
         Index("ix_observations_edition_indicator", "edition_id", "indicator_id"),
+        Index("ix_observations_source", "source_id"),  # figures per source (catalogue)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -145,7 +153,7 @@ class Aggregate(Base):
     __table_args__ = (
         UniqueConstraint("aggregate", "indicator_id", "year", "edition_id", "source_id"),
         Index("ix_aggregates_indicator_year_edition", "indicator_id", "year", "edition_id"),
-        Index("ix_aggregates_indicator_year_superseded", "indicator_id", "year", "superseded_on"),
+        Index("ix_aggregates_indicator_superseded_year", "indicator_id", "superseded_on", "year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

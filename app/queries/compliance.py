@@ -107,7 +107,7 @@ _SPEND = aliased(Observation, name="spend")
 _GDP = aliased(Observation, name="gdp")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is 4x slower to build, 400 a request
 class Figure:
     """One resolved per-ally figure, with same-edition spending and GDP for the shortfall."""
 

@@ -27,8 +27,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("published_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("superseded_on", sa.Date(), nullable=True))
         batch_op.create_index(
-            "ix_observations_indicator_year_superseded",
-            ["indicator_id", "year", "superseded_on"],
+            "ix_observations_indicator_superseded_year",
+            ["indicator_id", "superseded_on", "year", "ally_iso3"],
             unique=False,
         )
         batch_op.create_index(
@@ -39,24 +39,26 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_observations_edition_indicator", ["edition_id", "indicator_id"], unique=False
         )
+        batch_op.create_index("ix_observations_source", ["source_id"], unique=False)
     with op.batch_alter_table("aggregates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("published_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("superseded_on", sa.Date(), nullable=True))
         batch_op.create_index(
-            "ix_aggregates_indicator_year_superseded",
-            ["indicator_id", "year", "superseded_on"],
+            "ix_aggregates_indicator_superseded_year",
+            ["indicator_id", "superseded_on", "year"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("aggregates", schema=None) as batch_op:
-        batch_op.drop_index("ix_aggregates_indicator_year_superseded")
+        batch_op.drop_index("ix_aggregates_indicator_superseded_year")
         batch_op.drop_column("superseded_on")
         batch_op.drop_column("published_on")
     with op.batch_alter_table("observations", schema=None) as batch_op:
+        batch_op.drop_index("ix_observations_source")
         batch_op.drop_index("ix_observations_edition_indicator")
         batch_op.drop_index("ix_observations_ally_indicator_superseded")
-        batch_op.drop_index("ix_observations_indicator_year_superseded")
+        batch_op.drop_index("ix_observations_indicator_superseded_year")
         batch_op.drop_column("superseded_on")
         batch_op.drop_column("published_on")
