@@ -23,7 +23,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, Select, and_, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ColumnExpressionArgument,
+    Date,
+    Select,
+    String,
+    and_,
+    bindparam,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
@@ -40,6 +51,12 @@ class EditionRule:
         if self.edition:
             return "edition"
         return "as_of" if self.as_of else "latest"
+
+    def parameters(self) -> dict[str, Any]:
+        """Values of the named parameters of `in_force_template(self.mode, ...)`."""
+        if self.edition:
+            return {"rule_edition": self.edition}
+        return {"rule_as_of": self.as_of} if self.as_of else {}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,12 +108,31 @@ Figures = type[Observation] | type[Aggregate]
 
 def in_force(rule: EditionRule, table: Figures) -> ColumnElement[bool]:
     """The rule as a WHERE clause on the figures `table` (Observation or Aggregate)."""
-    if rule.edition:
-        return table.edition_id == rule.edition
-    if rule.as_of:
+    return _in_force(rule.mode, table, rule.edition, rule.as_of)
+
+
+def in_force_template(mode: str, table: Figures) -> ColumnElement[bool]:
+    """`in_force` for a statement built once per rule mode and reused: the edition or date
+    are the named parameters that `EditionRule.parameters()` gives at execution (a missing
+    one is an error, never a stale value). On this small data, building and hashing a
+    statement costs about as much as running it."""
+    return _in_force(
+        mode, table, bindparam("rule_edition", type_=String), bindparam("rule_as_of", type_=Date)
+    )
+
+
+def _in_force(
+    mode: str,
+    table: Figures,
+    edition: str | BindParameter[str] | None,
+    as_of: dt.date | BindParameter[dt.date] | None,
+) -> ColumnElement[bool]:
+    if mode == "edition":
+        return table.edition_id == edition
+    if mode == "as_of":
         return and_(
-            table.published_on <= rule.as_of,
-            or_(table.superseded_on.is_(None), table.superseded_on > rule.as_of),
+            table.published_on <= as_of,
+            or_(table.superseded_on.is_(None), table.superseded_on > as_of),
         )
     return table.superseded_on.is_(None)
 

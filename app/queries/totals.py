@@ -8,6 +8,7 @@ sum of its members' values). Constant-price figures of editions with different b
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,12 +16,12 @@ from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
 from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.editions_rule import EditionRule, in_force
+from app.queries.editions_rule import AnySelect, EditionRule, in_force_template
 
 
 class Measure(StrEnum):
@@ -75,6 +76,11 @@ class GroupTotal:
     published: list[Published] = field(default_factory=list)
 
 
+_MEMBERS = select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables).order_by(
+    Ally.iso3
+)
+
+
 class _Row(NamedTuple):
     ally: str
     year: int
@@ -117,11 +123,7 @@ def select_totals(
             f"from ({year_from}) is after to ({year_to}).",
             errors=[{"parameter": "from", "in": "query", "message": "after `to`"}],
         )
-    members = session.execute(
-        select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables).order_by(
-            Ally.iso3
-        )
-    ).all()
+    members = session.execute(_MEMBERS).all()
     rows = _per_ally(session, measure=measure, rule=rule, year_from=year_from, year_to=year_to)
     published = _published(
         session, measure=measure, rule=rule, year_from=year_from, year_to=year_to
@@ -216,27 +218,33 @@ def _share(year: int, totals: dict[str, GroupTotal], published: list[Published])
     return share
 
 
-def _per_ally(
-    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
-) -> list[_Row]:
+# Statements are built once per (measure, rule mode) and run with parameters: see
+# editions_rule.in_force_template.
+@functools.cache
+def _per_ally_stmt(measure: Measure, mode: str) -> AnySelect:
     o = Observation
-    stmt = (
+    return (
         select(o.ally_iso3, o.year, o.value, o.edition_id, o.source_id)
         .where(
             o.indicator_id == measure.value,
-            o.year.between(year_from, year_to),
-            in_force(rule, o),
+            o.year.between(bindparam("year_from"), bindparam("year_to")),
+            in_force_template(mode, o),
         )
         .order_by(o.year, o.ally_iso3)
     )
-    return [_Row(*row) for row in session.execute(stmt)]
 
 
-def _published(
+def _per_ally(
     session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
-) -> list[Published]:
+) -> list[_Row]:
+    params = {"year_from": year_from, "year_to": year_to, **rule.parameters()}
+    return [_Row(*row) for row in session.execute(_per_ally_stmt(measure, rule.mode), params)]
+
+
+@functools.cache
+def _published_stmt(measure: Measure, mode: str) -> AnySelect:
     a = Aggregate
-    stmt = (
+    return (
         select(
             a.aggregate,
             a.indicator_id,
@@ -251,14 +259,21 @@ def _published(
         .where(
             a.aggregate.in_(GROUPS),
             a.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
-            a.year.between(year_from, year_to),
-            in_force(rule, a),
+            a.year.between(bindparam("year_from"), bindparam("year_to")),
+            in_force_template(mode, a),
         )
         .order_by(a.year, a.aggregate, a.published_on, a.indicator_id, a.source_id)
     )
+
+
+def _published(
+    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
+) -> list[Published]:
+    stmt = _published_stmt(measure, rule.mode)
+    params = {"year_from": year_from, "year_to": year_to, **rule.parameters()}
     wanted = {"current"} if measure is Measure.usd_current else {"constant"}
     out = []
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, params):
         basis = price_basis(row.unit)
         if row.indicator_id in HEADLINE_INDICATORS and basis not in wanted | {"not stated"}:
             continue  # a headline at the other price basis belongs to the other measure
