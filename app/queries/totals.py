@@ -90,6 +90,8 @@ class _Row(NamedTuple):
 
 
 def _check_base_years(session: Session, editions: set[str], rule: EditionRule) -> None:
+    if len(editions) <= 1:
+        return  # one edition has one base year
     rows = session.execute(
         select(Edition.id, Edition.constant_price_base_year)
         .where(Edition.id.in_(editions))
@@ -145,20 +147,30 @@ def select_totals(
         pub_by_key[(item.year, item.aggregate)].append(item)
     years = sorted(set(by_year) | {year for year, _ in pub_by_key})
 
+    # The groups are unions of disjoint parts (the European allies, then each other ally):
+    # each part is summed once per year, then the groups add up their parts.
     tabled = [m for m in members if m.in_expenditure_tables]
-    groups = {  # ISO3 order
-        "NATO_TOTAL": [m.iso3 for m in tabled],
-        "NATO_EUROPE_CANADA": [m.iso3 for m in tabled if m.region == "europe" or m.iso3 == "CAN"],
-        "NATO_EUROPE": [m.iso3 for m in tabled if m.region == "europe"],
+    others = [m.iso3 for m in tabled if m.region != "europe"]  # CAN, USA
+    part_allies = {"europe": [m.iso3 for m in tabled if m.region == "europe"], "USA": ["USA"]}
+    part_allies.update({iso3: [iso3] for iso3 in others})
+    group_parts = {
+        "NATO_TOTAL": ["europe", *others],
+        "NATO_EUROPE_CANADA": ["europe", "CAN"],
+        "NATO_EUROPE": ["europe"],
         "USA": ["USA"],
     }
     joined = {m.iso3: m.accession_year for m in members}
     out: list[GroupTotal] = []
     for year in years:
+        rows_of_year = by_year.get(year, {})
+        parts = {
+            name: _part([a for a in allies if joined[a] <= year], rows_of_year)
+            for name, allies in part_allies.items()
+        }
         totals: dict[str, GroupTotal] = {}
-        for group, allies in groups.items():
+        for group, names in group_parts.items():
             total = GroupTotal(year=year, group=group, unit=MILLION_USD)
-            _sum(total, [a for a in allies if joined[a] <= year], by_year.get(year, {}))
+            _add_up(total, [parts[name] for name in names])
             total.published = [
                 _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
             ]
@@ -171,21 +183,47 @@ def select_totals(
     return out
 
 
-def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[tuple[_Row, Decimal]]]) -> None:
-    acc = Decimal(0)
+@dataclass(slots=True)
+class _Part:
+    """The exact sum of some allies' values in one year, and what went into it."""
+
+    value: Decimal
+    allies: list[str]
+    missing: list[str]
+    editions: set[str]
+    sources: set[str]
+
+
+def _part(allies: list[str], rows: dict[str, list[tuple[_Row, Decimal]]]) -> _Part:
+    part = _Part(Decimal(0), [], [], set(), set())
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = 60  # exact: a few dozen values of at most 17 significant digits
         for ally in allies:
             ally_rows = rows.get(ally, [])
             if len(ally_rows) != 1:
                 # No figure, or two sources disagreeing within one edition: not summable.
-                total.missing.append(ally)
+                part.missing.append(ally)
                 continue
             row, value = ally_rows[0]
-            acc += value
-            total.allies.append(ally)
-            total.editions.add(row.edition)
-            total.sources.add(row.source)
+            part.value += value
+            part.allies.append(ally)
+            part.editions.add(row.edition)
+            part.sources.add(row.source)
+    return part
+
+
+def _add_up(total: GroupTotal, parts: list[_Part]) -> None:
+    acc = Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for part in parts:
+            acc += part.value
+            total.allies += part.allies
+            total.missing += part.missing
+            total.editions |= part.editions
+            total.sources |= part.sources
+    total.allies.sort()
+    total.missing.sort()
     total.value = acc if total.allies and not total.missing else None
 
 
