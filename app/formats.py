@@ -104,6 +104,8 @@ def json_response(model: BaseModel, headers: dict[str, str] | None = None) -> Re
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most cells: skip the checks below
+        return value
     if value is None:
         return ""
     if value is True:

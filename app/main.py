@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -115,9 +116,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.dataset_version = version
     app.state.metrics.dataset_version = version
+    # What exists now (modules, routes, schemas, the engine) lives as long as the process:
+    # keep it out of the cyclic collector, so that a full collection scans only what requests
+    # allocate. Without this, a full pass over ~110k start-up objects stalled one request in
+    # a hundred by ~30 ms (the uncached p99). Unfrozen on shutdown, so it can be collected.
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         engine.dispose()
 
 

@@ -98,6 +98,9 @@ class Observation(Base):
     `value` is the figure's text exactly as published ("2.00" keeps its zeros); `value_num`
     is the same number as a double, for filtering and sorting in SQL. The loader checks that
     the double converts back to exactly the published decimal.
+
+    `published_on` and `superseded_on` are the row's edition-validity interval (see
+    app/queries/editions_rule.py), derived by the loader from the data.
     """
 
     __tablename__ = "observations"
@@ -105,6 +108,23 @@ class Observation(Base):
         UniqueConstraint("indicator_id", "ally_iso3", "year", "edition_id", "source_id"),
         Index("ix_observations_ally_indicator_edition", "ally_iso3", "indicator_id", "edition_id"),
         Index("ix_observations_indicator_year_edition", "indicator_id", "year", "edition_id"),
+        # The edition rule's "latest" (superseded_on IS NULL) per indicator, in year order.
+        Index(
+            "ix_observations_indicator_superseded_year",
+            "indicator_id",
+            "superseded_on",
+            "year",
+            "ally_iso3",
+        ),
+        Index(
+            "ix_observations_ally_indicator_superseded",
+            "ally_iso3",
+            "indicator_id",
+            "superseded_on",
+        ),
+        # Which editions publish an indicator, figures per edition and per source (catalogue).
+        Index("ix_observations_edition_indicator", "edition_id", "indicator_id"),
+        Index("ix_observations_source", "source_id"),  # figures per source (catalogue)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -118,6 +138,12 @@ class Observation(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
     unit: Mapped[str] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The edition-validity interval, filled by the loader (NULL only between the migration
+    # that added them and the next seed, which then reloads): the publication date of the
+    # row's edition, and that of the next newer edition with the same figure key (NULL: no
+    # newer edition has it, the row is the latest).
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    superseded_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Aggregate(Base):
@@ -127,6 +153,7 @@ class Aggregate(Base):
     __table_args__ = (
         UniqueConstraint("aggregate", "indicator_id", "year", "edition_id", "source_id"),
         Index("ix_aggregates_indicator_year_edition", "indicator_id", "year", "edition_id"),
+        Index("ix_aggregates_indicator_superseded_year", "indicator_id", "superseded_on", "year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -141,6 +168,9 @@ class Aggregate(Base):
     is_estimate: Mapped[bool] = mapped_column(Boolean)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The edition-validity interval, as for Observation.
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    superseded_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Quote(Base):

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import uncached
 from bench.fixtures import Recorded, save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,6 @@ PATHS = [
     "/v1/totals",
     "/v1/meta",
 ]
-UNCACHED = [*PATHS, "/v1/allies/USA", "/v1/observations?indicator=share_gdp&edition=2024-06"]
 SERVER_CPU, LOAD_CPU = "0", "1"
 MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -333,27 +333,8 @@ def bench_paths(binary: str, report: Report, tmp: Path) -> tuple[str | None, str
 
 def bench_uncached(report: Report) -> None:
     """Sequential requests with the cache storing nothing: every request runs the query."""
-    env = _env(NATO_CACHE_MAX_BYTES="0")
-    with server("app.main:create_asgi", PORT + 3, env=env):
-        report()
-        report("uncached (NATO_CACHE_MAX_BYTES=0), 1 client, sequential, p50 / p99 of 100:")
-        for url in UNCACHED:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT + 3, timeout=10)
-            timings = []
-            status = 0
-            for _ in range(110):
-                started = time.perf_counter()
-                conn.request("GET", url)
-                response = conn.getresponse()
-                response.read()
-                timings.append((time.perf_counter() - started) * 1000)
-                status = response.status
-            conn.close()
-            timings = sorted(timings[10:])
-            if status != 200:
-                report(f"  {url:<58} not available (HTTP {status})")
-                continue
-            report(f"  {url:<58} {timings[49]:6.2f} ms / {timings[98]:6.2f} ms")
+    report()
+    uncached.run(report, PORT + 3, 100)
 
 
 def bench_workers(binary: str, report: Report, url: str | None) -> None:

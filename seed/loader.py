@@ -9,6 +9,7 @@ import io
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -180,6 +181,9 @@ class FileSpec:
     # csv column -> model attribute where they differ
     renames: dict[str, str] = field(default_factory=dict)
     unique: tuple[tuple[str, ...], ...] = ()
+    # Figures only: the key the edition rule resolves on (the identity without edition and
+    # source); the loader derives each row's edition-validity interval from it.
+    figure_key: tuple[str, ...] = ()
 
 
 SPECS: tuple[FileSpec, ...] = (
@@ -274,6 +278,7 @@ SPECS: tuple[FileSpec, ...] = (
             "source_id": "sources.csv",
         },
         renames={"indicator": "indicator_id", "edition": "edition_id"},
+        figure_key=("indicator", "ally_iso3", "year"),
     ),
     FileSpec(
         "aggregates.csv",
@@ -299,6 +304,7 @@ SPECS: tuple[FileSpec, ...] = (
             "source_id": "sources.csv",
         },
         renames={"indicator": "indicator_id", "edition": "edition_id"},
+        figure_key=("aggregate", "indicator", "year"),
     ),
     FileSpec(
         "quotes.csv",
@@ -510,6 +516,29 @@ def read_dataset(data_dir: Path) -> Dataset:
 # --- loading --------------------------------------------------------------------------------------
 
 
+def validity_intervals(
+    rows: list[dict[str, Any]], key: tuple[str, ...], published: dict[str, dt.date]
+) -> list[tuple[dt.date, dt.date | None]]:
+    """Per row, (its edition's publication date, the next newer edition's with the same key).
+
+    The second date is None when no newer edition has the key: the row is the latest. Rows
+    of one edition share their interval (two sources in one edition are both kept).
+    """
+    dates: dict[tuple[Any, ...], set[dt.date]] = defaultdict(set)
+    for row in rows:
+        dates[tuple(row[c] for c in key)].add(published[row["edition"]])
+    following: dict[tuple[Any, ...], dt.date | None] = {}
+    for figure, editions in dates.items():
+        ordered = sorted(editions)
+        for older, newer in zip(ordered, [*ordered[1:], None], strict=True):
+            following[(*figure, older)] = newer
+    out = []
+    for row in rows:
+        published_on = published[row["edition"]]
+        out.append((published_on, following[(*(row[c] for c in key), published_on)]))
+    return out
+
+
 def _db_rows(spec: FileSpec, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for row in rows:
@@ -545,14 +574,24 @@ def load(engine: Engine, data_dir: Path) -> LoadResult:
     """
     dataset = read_dataset(data_dir)
     counts = dataset.counts()
-    if current_version(engine) == dataset.version and _db_counts(engine) == counts:
+    if (
+        current_version(engine) == dataset.version
+        and _db_counts(engine) == counts
+        and not _intervals_missing(engine)
+    ):
         return LoadResult(dataset.version, changed=False, counts=counts)
+    published = {e["id"]: e["published_on"] for e in dataset.rows["editions.csv"]}
     with engine.begin() as conn:
         for spec in reversed(SPECS):
             conn.execute(delete(spec.model))
         conn.execute(delete(DatasetVersion))
         for spec in SPECS:
-            conn.execute(insert(spec.model), _db_rows(spec, dataset.rows[spec.name]))
+            rows = _db_rows(spec, dataset.rows[spec.name])
+            if spec.figure_key:
+                intervals = validity_intervals(dataset.rows[spec.name], spec.figure_key, published)
+                for row, (published_on, superseded_on) in zip(rows, intervals, strict=True):
+                    row["published_on"], row["superseded_on"] = published_on, superseded_on
+            conn.execute(insert(spec.model), rows)
         conn.execute(
             insert(DatasetVersion),
             [
@@ -572,3 +611,15 @@ def _db_counts(engine: Engine) -> dict[str, int]:
             spec.name: conn.execute(select(func.count()).select_from(spec.model)).scalar_one()
             for spec in SPECS
         }
+
+
+def _intervals_missing(engine: Engine) -> bool:
+    """True when some figure lacks its edition-validity interval (a database migrated since
+    its last seed): the same files are then loaded again to fill it."""
+    with engine.connect() as conn:
+        return any(
+            conn.execute(
+                select(func.count()).select_from(model).where(model.published_on.is_(None))
+            ).scalar_one()
+            for model in (Observation, Aggregate)
+        )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.config import DEFAULT_DATA_DIR
 from app.db import make_engine
 from app.migrate import upgrade
-from app.models import DatasetVersion, Observation
+from app.models import Aggregate, DatasetVersion, Observation
 from seed import loader
 from seed.loader import SPECS, SeedError, load, read_dataset
 from tests.conftest import data_rows
@@ -85,6 +86,94 @@ def test_second_seed_changes_nothing(seeded_scratch: str) -> None:
     engine.dispose()
     assert result.changed is False
     assert after == before
+
+
+Interval = tuple[str, str | None]
+
+
+def _intervals(
+    url: str, model: type[Observation] | type[Aggregate]
+) -> dict[tuple[str, ...], Interval]:
+    """(indicator, ally or aggregate, year, edition, source) -> (published_on, superseded_on)
+    as stored, ISO dates."""
+    who = Observation.ally_iso3 if model is Observation else Aggregate.aggregate
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    model.indicator_id,
+                    who,
+                    model.year,
+                    model.edition_id,
+                    model.source_id,
+                    model.published_on,
+                    model.superseded_on,
+                )
+            )
+            return {
+                (r[0], r[1], str(r[2]), r[3], r[4]): (
+                    r.published_on.isoformat(),
+                    r.superseded_on.isoformat() if r.superseded_on else None,
+                )
+                for r in rows
+            }
+    finally:
+        engine.dispose()
+
+
+def test_edition_intervals_of_the_us_2024_share_of_gdp(database_url: str) -> None:
+    """Each edition's figure is in force from its publication until the next edition's."""
+    stored = _intervals(database_url, Observation)
+    us_2024 = {k[3:]: v for k, v in stored.items() if k[:3] == ("share_gdp", "USA", "2024")}
+    assert us_2024 == {
+        ("2024-06", "nato-def-exp-2024-xlsx"): ("2024-06-17", "2025-04-24"),
+        ("2025-04", "knews-2025-04-25"): ("2025-04-24", "2025-08-28"),
+        ("2025-08", "naman-nato-analytics-defence-per"): ("2025-08-28", "2026-07-10"),
+        ("2026-07", "leave-the-gun-nato-defence-2026-extract"): ("2026-07-10", None),
+    }
+
+
+def _expected_intervals(name: str, who: str) -> dict[tuple[str, ...], Interval]:
+    """The test's own derivation from the data files: per figure key (indicator, `who`, year),
+    the editions that have it; a row is superseded by the next newer one (None: newest)."""
+    published = {e["id"]: e["published_on"] for e in data_rows("editions.csv")}
+    rows = data_rows(name)
+    dates: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in rows:
+        dates[(r["indicator"], r[who], r["year"])].add(published[r["edition"]])
+    expected = {}
+    for r in rows:
+        figure = (r["indicator"], r[who], r["year"])
+        mine = published[r["edition"]]
+        newer = sorted(d for d in dates[figure] if d > mine)
+        expected[(*figure, r["edition"], r["source_id"])] = (mine, newer[0] if newer else None)
+    return expected
+
+
+def test_edition_intervals_of_every_figure(database_url: str) -> None:
+    observations = _intervals(database_url, Observation)
+    assert observations == _expected_intervals("observations.csv", "ally_iso3")
+    aggregates = _intervals(database_url, Aggregate)
+    assert aggregates == _expected_intervals("aggregates.csv", "aggregate")
+    # Two sources in one edition share the interval: both stay in force together.
+    key = ("share_gdp", "NATO_TOTAL", "2024", "2024-06")
+    assert aggregates[(*key, "inwestycje-pl-2024-06")] == ("2024-06-17", "2025-08-28")
+    assert aggregates[(*key, "nato-def-exp-2024-xlsx")] == ("2024-06-17", "2025-08-28")
+
+
+def test_seed_fills_intervals_missing_after_a_migration(seeded_scratch: str) -> None:
+    """A database migrated since its last seed has figures without an interval: the same
+    files are loaded again instead of being reported unchanged."""
+    engine = make_engine(seeded_scratch)
+    with engine.begin() as conn:
+        conn.execute(update(Observation).values(published_on=None, superseded_on=None))
+    result = load(engine, DEFAULT_DATA_DIR)
+    engine.dispose()
+    assert result.changed
+    assert _intervals(seeded_scratch, Observation) == _expected_intervals(
+        "observations.csv", "ally_iso3"
+    )
 
 
 def test_version_is_a_hash_of_the_files(data_copy: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.models import Ally, Edition, Observation
@@ -12,38 +12,28 @@ from app.queries.lookups import get_ally_iso3
 
 
 def _latest_share_gdp() -> Any:
-    """Per ally, the share of GDP of the newest edition that has one, for that edition's most
-    recent year (one row per ally: an edition has one figure per ally and year)."""
+    """Per ally, the id of its share of GDP of the newest edition that has one, for that
+    edition's most recent year: one index seek per ally (a correlated subquery, no window).
+
+    Only rows in force (superseded_on IS NULL) can be that figure: a newer edition with the
+    same year would be newer still. The filter narrows the seek, not the answer."""
     o = Observation
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=o.ally_iso3,
-            order_by=(Edition.published_on.desc(), o.year.desc(), o.source_id.asc()),
+    return (
+        select(o.id)
+        .where(
+            o.ally_iso3 == Ally.iso3,
+            o.indicator_id == "share_gdp",
+            o.superseded_on.is_(None),
         )
-        .label("rank")
+        .order_by(o.published_on.desc(), o.year.desc(), o.source_id.asc())
+        .limit(1)
+        .correlate(Ally)
+        .scalar_subquery()
     )
-    ranked = (
-        select(
-            o.ally_iso3,
-            o.value_num,
-            o.value,
-            o.year,
-            o.edition_id,
-            o.is_estimate,
-            o.source_id,
-            Edition.expenditure_definition,
-            rank,
-        )
-        .join(Edition, Edition.id == o.edition_id)
-        .where(o.indicator_id == "share_gdp")
-        .subquery("ranked")
-    )
-    return select(ranked).where(ranked.c.rank == 1).subquery("latest")
 
 
 def _allies_stmt() -> Any:
-    latest = _latest_share_gdp()
+    o = Observation
     return (
         select(
             Ally.iso3,
@@ -58,16 +48,17 @@ def _allies_stmt() -> Any:
             Ally.nato_currency_label,
             Ally.in_expenditure_tables,
             Ally.national_2pct_commitment_2024_06,
-            latest.c.value_num.label("latest_share_gdp"),
-            latest.c.value.label("latest_share_gdp_text"),
-            latest.c.year.label("latest_share_gdp_year"),
-            latest.c.edition_id.label("latest_share_gdp_edition"),
-            latest.c.is_estimate.label("latest_share_gdp_is_estimate"),
-            latest.c.source_id.label("latest_share_gdp_source"),
-            latest.c.expenditure_definition.label("latest_share_gdp_expenditure_definition"),
+            o.value_num.label("latest_share_gdp"),
+            o.value.label("latest_share_gdp_text"),
+            o.year.label("latest_share_gdp_year"),
+            o.edition_id.label("latest_share_gdp_edition"),
+            o.is_estimate.label("latest_share_gdp_is_estimate"),
+            o.source_id.label("latest_share_gdp_source"),
+            Edition.expenditure_definition.label("latest_share_gdp_expenditure_definition"),
             Ally.notes,
         )
-        .outerjoin(latest, latest.c.ally_iso3 == Ally.iso3)
+        .outerjoin(o, o.id == _latest_share_gdp())
+        .outerjoin(Edition, Edition.id == o.edition_id)
         .order_by(Ally.iso3)
     )
 

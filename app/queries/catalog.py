@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -38,14 +38,18 @@ def _indicators_stmt() -> Any:
 def _editions_by_indicator(
     session: Session, indicator_id: str | None = None
 ) -> dict[str, list[str]]:
+    """Per indicator, the editions that publish it, oldest first: one index probe per
+    (indicator, edition) pair instead of grouping every figure."""
+    o = Observation
+    published = exists().where(o.indicator_id == Indicator.id, o.edition_id == Edition.id)
     stmt = (
-        select(Observation.indicator_id, Observation.edition_id)
-        .join(Edition, Edition.id == Observation.edition_id)
-        .group_by(Observation.indicator_id, Observation.edition_id, Edition.published_on)
-        .order_by(Observation.indicator_id, Edition.published_on)
+        select(Indicator.id, Edition.id)
+        .join_from(Indicator, Edition, true())
+        .where(published)
+        .order_by(Indicator.id, Edition.published_on)
     )
     if indicator_id is not None:
-        stmt = stmt.where(Observation.indicator_id == indicator_id)
+        stmt = stmt.where(Indicator.id == indicator_id)
     editions: dict[str, list[str]] = {}
     for indicator, edition in session.execute(stmt):
         editions.setdefault(indicator, []).append(edition)

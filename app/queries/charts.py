@@ -4,13 +4,12 @@ series edition by edition."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Ally, Edition, Indicator, Observation
-from app.queries.editions_rule import EditionRule, check_edition, resolve
+from app.queries.editions_rule import EditionRule, check_edition, in_force
 
 COMPLIANCE_INDICATOR = "share_gdp"
 
@@ -43,49 +42,38 @@ class IndicatorInfo:
     unit: str
 
 
-def _resolved(rule: EditionRule, indicator: str) -> Subquery:
-    table = Observation.__table__
-    columns = ("ally_iso3", "year", "value", "edition_id", "source_id", "unit", "is_estimate")
-    stmt: Select[Any] = select(*(table.c[name] for name in columns)).where(
-        table.c.indicator_id == indicator
-    )
-    return resolve(
-        stmt,
-        rule,
-        key=[table.c.ally_iso3, table.c.year],
-        edition_col=table.c.edition_id,
-    ).subquery("resolved")
-
-
 def select_latest_year(session: Session, *, rule: EditionRule, indicator: str) -> int | None:
     """The newest year with a figure of `indicator` under `rule` (None if there is none)."""
-    resolved = _resolved(rule, indicator)
-    return session.execute(select(func.max(resolved.c.year))).scalar_one_or_none()
+    o = Observation
+    stmt = select(func.max(o.year)).where(o.indicator_id == indicator, in_force(rule, o))
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def select_ranked_year(
     session: Session, *, year: int, rule: EditionRule, indicator: str = COMPLIANCE_INDICATOR
 ) -> list[RankedRow]:
     """Every ally with its figure for `year` under `rule`, or None where none was published."""
-    resolved = _resolved(rule, indicator)
-    r = resolved.c
-    in_year = (
-        select(r.ally_iso3, r.value, r.edition_id, r.source_id, r.unit, r.is_estimate)
-        .where(r.year == year)
-        .subquery("in_year")
-    )
+    o = Observation
     stmt = (
         select(
             Ally.iso3,
             Ally.name,
-            in_year.c.value,
-            in_year.c.edition_id,
-            in_year.c.source_id,
-            in_year.c.unit,
-            in_year.c.is_estimate,
+            o.value,
+            o.edition_id,
+            o.source_id,
+            o.unit,
+            o.is_estimate,
         )
-        .outerjoin(in_year, in_year.c.ally_iso3 == Ally.iso3)
-        .order_by(Ally.iso3, in_year.c.edition_id, in_year.c.source_id)
+        .outerjoin(
+            o,
+            and_(
+                o.ally_iso3 == Ally.iso3,
+                o.indicator_id == indicator,
+                o.year == year,
+                in_force(rule, o),
+            ),
+        )
+        .order_by(Ally.iso3, o.edition_id, o.source_id)
     )
     return [
         RankedRow(

@@ -5,22 +5,38 @@
 - neither: for each figure key, the newest edition that has it ("latest").
 
 A figure key is (indicator, ally or aggregate, year). Values are never merged, averaged or
-filled across editions: every row keeps its own edition, so a mixed result is visible. When one
-edition has the same key from two sources, both rows are kept (DENSE_RANK, not ROW_NUMBER).
+filled across editions: every row keeps its own edition, so a mixed result is visible.
+
+The rule is a pure function of the data, so the loader stores it on every figure row as an
+edition-validity interval: `published_on` (its edition's publication date) and
+`superseded_on` (the publication date of the next newer edition with the same figure key,
+NULL when there is none). Each mode is then a plain indexed filter on the row, no window:
+latest is `superseded_on IS NULL`; `as_of` D is `published_on <= D` and (`superseded_on` NULL
+or after D); a pinned edition is `edition_id = ID`. When one edition has the same key from
+two sources, both rows share the interval and both are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Select, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    and_,
+    bindparam,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
-from app.models import Edition
+from app.models import Aggregate, Edition, Observation
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,12 @@ class EditionRule:
         if self.edition:
             return "edition"
         return "as_of" if self.as_of else "latest"
+
+    def parameters(self) -> dict[str, Any]:
+        """Values of the named parameters of `in_force_template(self.mode, ...)`."""
+        if self.edition:
+            return {"rule_edition": self.edition}
+        return {"rule_as_of": self.as_of} if self.as_of else {}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,32 +101,35 @@ def check_edition(session: Session, edition: str, parameter: str = "edition") ->
 
 
 AnySelect = Select[*tuple[Any, ...]]
+Figures = type[Observation] | type[Aggregate]
 
 
-def resolve(
-    stmt: AnySelect,
-    rule: EditionRule,
-    *,
-    key: Sequence[ColumnExpressionArgument[Any]],
-    edition_col: ColumnExpressionArgument[str],
-) -> AnySelect:
-    """Apply `rule` to `stmt`, a select over a figures table joined to nothing yet.
+def in_force(rule: EditionRule, table: Figures) -> ColumnElement[bool]:
+    """The rule as a WHERE clause on the figures `table` (Observation or Aggregate)."""
+    return _in_force(rule.mode, table, rule.edition, rule.as_of)
 
-    Returns a select over a subquery with the same columns plus `published_on`; callers
-    select from `.subquery()` of the result.
-    """
-    stmt = stmt.join(Edition, Edition.id == edition_col).add_columns(
-        Edition.published_on.label("published_on")
+
+def in_force_template(mode: str, table: Figures) -> ColumnElement[bool]:
+    """`in_force` for a statement built once per rule mode and reused: the edition or date
+    are the named parameters that `EditionRule.parameters()` gives at execution (a missing
+    one is an error, never a stale value). On this small data, building and hashing a
+    statement costs about as much as running it."""
+    return _in_force(
+        mode, table, bindparam("rule_edition", type_=String), bindparam("rule_as_of", type_=Date)
     )
-    if rule.edition:
-        return stmt.where(Edition.id == rule.edition)
-    if rule.as_of:
-        stmt = stmt.where(Edition.published_on <= rule.as_of)
-    rank = (
-        func.dense_rank()
-        .over(partition_by=key, order_by=Edition.published_on.desc())
-        .label("edition_rank")
-    )
-    ranked = stmt.add_columns(rank).subquery("ranked")
-    columns = [c for c in ranked.c if c.name != "edition_rank"]
-    return select(*columns).where(ranked.c.edition_rank == 1)
+
+
+def _in_force(
+    mode: str,
+    table: Figures,
+    edition: str | BindParameter[str] | None,
+    as_of: dt.date | BindParameter[dt.date] | None,
+) -> ColumnElement[bool]:
+    if mode == "edition":
+        return table.edition_id == edition
+    if mode == "as_of":
+        return and_(
+            table.published_on <= as_of,
+            or_(table.superseded_on.is_(None), table.superseded_on > as_of),
+        )
+    return table.superseded_on.is_(None)

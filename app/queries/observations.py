@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Unprocessable
 from app.models import Ally, Edition, Observation
-from app.queries.editions_rule import EditionRule, resolve
+from app.queries.editions_rule import EditionRule, in_force
 
 DEFAULT_SORT = "ally,indicator,year,edition"
 # Sort keys a client may name; `-key` sorts descending.
@@ -77,80 +77,72 @@ def select_observations(
     """One page of figures chosen by `rule`, and how many figures match over all pages.
 
     `allies` are ISO3 codes and `indicators` ids, already checked (app.queries.lookups).
-    Key filters (ally, indicator, year) apply before the edition rule, which is equivalent
-    and lets the indexes work; `is_estimate` applies after it, so that it filters the figures
-    the rule chose instead of reaching back to an older edition's value. Rows carry the
-    attributes of ObservationRead.
+    The edition rule is decided per row (its stored validity interval), so every filter,
+    `is_estimate` included, filters the figures the rule chose: an estimate superseded by a
+    newer edition's final figure never reaches back. Rows carry the attributes of
+    ObservationRead.
     """
     check_years(year, year_from, year_to)
     order = parse_sort(sort)
     o = Observation
-    # The edition rule ranks narrow rows (no long text columns); the page joins the text back
-    # by primary key, for the `limit` rows it returns only.
-    base: Select[Any] = select(  # type: ignore[assignment]
-        o.id,
-        o.indicator_id.label("indicator"),
-        o.ally_iso3.label("ally"),
-        o.year,
-        o.value_num.label("value"),
-        o.edition_id.label("edition"),
-        o.is_estimate,
-        o.source_id.label("source"),
-    )
+    where = [in_force(rule, o)]
     if allies:
-        base = base.where(o.ally_iso3.in_(allies))
+        where.append(o.ally_iso3.in_(allies))
     if indicators:
-        base = base.where(o.indicator_id.in_(indicators))
+        where.append(o.indicator_id.in_(indicators))
     if year is not None:
-        base = base.where(o.year == year)
+        where.append(o.year == year)
     if year_from is not None:
-        base = base.where(o.year >= year_from)
+        where.append(o.year >= year_from)
     if year_to is not None:
-        base = base.where(o.year <= year_to)
-    chosen = resolve(
-        base,
-        rule,
-        key=[o.indicator_id, o.ally_iso3, o.year],
-        edition_col=o.edition_id,
-    )
-    figures = chosen.subquery("figures")
-    where: list[ColumnElement[bool]] = []
+        where.append(o.year <= year_to)
     if is_estimate is not None:
-        where.append(figures.c.is_estimate.is_(is_estimate))
-
-    total = session.execute(select(func.count()).select_from(figures).where(*where)).scalar_one()
-
-    page = select(figures).where(*where).order_by(*_order_by(figures, order)).offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
-    chosen_page = page.subquery("page")
+        where.append(o.is_estimate.is_(is_estimate))
+    # The rule is a filter on the row (its edition-validity interval), so counting and
+    # paging are two plain indexed queries; the count touches no text column and no join.
+    total = session.execute(select(func.count()).select_from(o).where(*where)).scalar_one()
     stmt = (
         select(
-            chosen_page.c.indicator,
-            chosen_page.c.ally,
-            chosen_page.c.year,
-            chosen_page.c.value,
+            o.indicator_id.label("indicator"),
+            o.ally_iso3.label("ally"),
+            o.year,
+            o.value_num.label("value"),
             o.value.label("value_text"),
             o.unit,
-            chosen_page.c.edition,
-            chosen_page.c.is_estimate,
-            chosen_page.c.source,
+            o.edition_id.label("edition"),
+            o.is_estimate,
+            o.source_id.label("source"),
             o.notes,
             Ally.name.label("ally_name"),
-            chosen_page.c.published_on.label("edition_published_on"),
+            o.published_on.label("edition_published_on"),
             Edition.expenditure_definition,
         )
-        .join(o, o.id == chosen_page.c.id)
-        .join(Ally, Ally.iso3 == chosen_page.c.ally)
-        .join(Edition, Edition.id == chosen_page.c.edition)
-        # A subquery's ORDER BY does not carry over: order the outer select the same way.
-        .order_by(*_order_by(chosen_page, order))
+        .join(Ally, Ally.iso3 == o.ally_iso3)
+        .join(Edition, Edition.id == o.edition_id)
+        .where(*where)
+        .order_by(*_order_by(order))
+        .offset(offset)
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.execute(stmt)), total
 
 
-def _order_by(table: Any, order: list[tuple[str, bool]]) -> list[ColumnElement[Any]]:
-    """The requested sort on `table`'s columns, then the figure's identity as tie-breaker."""
+# Sort keys -> the columns they sort on.
+_SORT_COLUMNS: dict[str, Any] = {
+    "ally": Observation.ally_iso3,
+    "indicator": Observation.indicator_id,
+    "year": Observation.year,
+    "edition": Observation.edition_id,
+    "value": Observation.value_num,
+    "source": Observation.source_id,
+}
+
+
+def _order_by(order: list[tuple[str, bool]]) -> list[ColumnElement[Any]]:
+    """The requested sort, then the figure's identity as tie-breaker."""
     named = {name for name, _ in order}
     keys = [*order, *((name, False) for name in _TIE_BREAK if name not in named)]
-    return [table.c[name].desc() if desc else table.c[name].asc() for name, desc in keys]
+    return [
+        _SORT_COLUMNS[name].desc() if desc else _SORT_COLUMNS[name].asc() for name, desc in keys
+    ]

@@ -54,6 +54,11 @@ class RevisionChain:
     items: list[Revision]
 
 
+# Built once: an alias copies every column of the table, which costs more than the query.
+_OLD = aliased(Observation, name="old")
+_NEW = aliased(Observation, name="new")
+
+
 def _aggregate_codes(session: Session) -> list[str]:
     return list(session.scalars(select(Aggregate.aggregate).distinct().order_by("aggregate")))
 
@@ -214,7 +219,7 @@ def select_changes(
             )
         )
     }
-    old, new = aliased(Observation), aliased(Observation)
+    old, new = _OLD, _NEW
     stmt = (
         select(
             old.ally_iso3,

@@ -8,18 +8,20 @@ sum of its members' values). Constant-price figures of editions with different b
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
 from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.editions_rule import EditionRule, resolve
+from app.queries.editions_rule import AnySelect, EditionRule, in_force_template
 
 
 class Measure(StrEnum):
@@ -74,8 +76,12 @@ class GroupTotal:
     published: list[Published] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Row:
+_MEMBERS = select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables).order_by(
+    Ally.iso3
+)
+
+
+class _Row(NamedTuple):
     ally: str
     year: int
     value: str
@@ -84,6 +90,8 @@ class _Row:
 
 
 def _check_base_years(session: Session, editions: set[str], rule: EditionRule) -> None:
+    if len(editions) <= 1:
+        return  # one edition has one base year
     rows = session.execute(
         select(Edition.id, Edition.constant_price_base_year)
         .where(Edition.id.in_(editions))
@@ -117,9 +125,7 @@ def select_totals(
             f"from ({year_from}) is after to ({year_to}).",
             errors=[{"parameter": "from", "in": "query", "message": "after `to`"}],
         )
-    members = session.execute(
-        select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditure_tables)
-    ).all()
+    members = session.execute(_MEMBERS).all()
     rows = _per_ally(session, measure=measure, rule=rule, year_from=year_from, year_to=year_to)
     published = _published(
         session, measure=measure, rule=rule, year_from=year_from, year_to=year_to
@@ -130,33 +136,41 @@ def select_totals(
         }
         _check_base_years(session, editions, rule)
 
-    by_year: dict[int, dict[str, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    # Each value is parsed once, then summed into up to three groups.
+    by_year: dict[int, dict[str, list[tuple[_Row, Decimal]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for row in rows:
-        by_year[row.year][row.ally].append(row)
+        by_year[row.year][row.ally].append((row, Decimal(row.value)))
     pub_by_key: dict[tuple[int, str], list[Published]] = defaultdict(list)
     for item in published:
         pub_by_key[(item.year, item.aggregate)].append(item)
     years = sorted(set(by_year) | {year for year, _ in pub_by_key})
 
+    # The groups are unions of disjoint parts (the European allies, then each other ally):
+    # each part is summed once per year, then the groups add up their parts.
+    tabled = [m for m in members if m.in_expenditure_tables]
+    others = [m.iso3 for m in tabled if m.region != "europe"]  # CAN, USA
+    part_allies = {"europe": [m.iso3 for m in tabled if m.region == "europe"], "USA": ["USA"]}
+    part_allies.update({iso3: [iso3] for iso3 in others})
+    group_parts = {
+        "NATO_TOTAL": ["europe", *others],
+        "NATO_EUROPE_CANADA": ["europe", "CAN"],
+        "NATO_EUROPE": ["europe"],
+        "USA": ["USA"],
+    }
+    joined = {m.iso3: m.accession_year for m in members}
     out: list[GroupTotal] = []
     for year in years:
-        groups = {
-            "NATO_TOTAL": [m.iso3 for m in members if m.in_expenditure_tables],
-            "NATO_EUROPE_CANADA": [
-                m.iso3
-                for m in members
-                if m.in_expenditure_tables and (m.region == "europe" or m.iso3 == "CAN")
-            ],
-            "NATO_EUROPE": [
-                m.iso3 for m in members if m.in_expenditure_tables and m.region == "europe"
-            ],
-            "USA": ["USA"],
+        rows_of_year = by_year.get(year, {})
+        parts = {
+            name: _part([a for a in allies if joined[a] <= year], rows_of_year)
+            for name, allies in part_allies.items()
         }
-        joined = {m.iso3: m.accession_year for m in members}
         totals: dict[str, GroupTotal] = {}
-        for group, allies in groups.items():
+        for group, names in group_parts.items():
             total = GroupTotal(year=year, group=group, unit=MILLION_USD)
-            _sum(total, sorted(a for a in allies if joined[a] <= year), by_year.get(year, {}))
+            _add_up(total, [parts[name] for name in names])
             total.published = [
                 _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
             ]
@@ -169,21 +183,47 @@ def select_totals(
     return out
 
 
-def _sum(total: GroupTotal, allies: list[str], rows: dict[str, list[_Row]]) -> None:
-    acc = Decimal(0)
+@dataclass(slots=True)
+class _Part:
+    """The exact sum of some allies' values in one year, and what went into it."""
+
+    value: Decimal
+    allies: list[str]
+    missing: list[str]
+    editions: set[str]
+    sources: set[str]
+
+
+def _part(allies: list[str], rows: dict[str, list[tuple[_Row, Decimal]]]) -> _Part:
+    part = _Part(Decimal(0), [], [], set(), set())
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = 60  # exact: a few dozen values of at most 17 significant digits
         for ally in allies:
             ally_rows = rows.get(ally, [])
             if len(ally_rows) != 1:
                 # No figure, or two sources disagreeing within one edition: not summable.
-                total.missing.append(ally)
+                part.missing.append(ally)
                 continue
-            row = ally_rows[0]
-            acc += Decimal(row.value)
-            total.allies.append(ally)
-            total.editions.add(row.edition)
-            total.sources.add(row.source)
+            row, value = ally_rows[0]
+            part.value += value
+            part.allies.append(ally)
+            part.editions.add(row.edition)
+            part.sources.add(row.source)
+    return part
+
+
+def _add_up(total: GroupTotal, parts: list[_Part]) -> None:
+    acc = Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for part in parts:
+            acc += part.value
+            total.allies += part.allies
+            total.missing += part.missing
+            total.editions |= part.editions
+            total.sources |= part.sources
+    total.allies.sort()
+    total.missing.sort()
     total.value = acc if total.allies and not total.missing else None
 
 
@@ -216,73 +256,62 @@ def _share(year: int, totals: dict[str, GroupTotal], published: list[Published])
     return share
 
 
+# Statements are built once per (measure, rule mode) and run with parameters: see
+# editions_rule.in_force_template.
+@functools.cache
+def _per_ally_stmt(measure: Measure, mode: str) -> AnySelect:
+    o = Observation
+    return (
+        select(o.ally_iso3, o.year, o.value, o.edition_id, o.source_id)
+        .where(
+            o.indicator_id == measure.value,
+            o.year.between(bindparam("year_from"), bindparam("year_to")),
+            in_force_template(mode, o),
+        )
+        .order_by(o.year, o.ally_iso3)
+    )
+
+
 def _per_ally(
     session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
 ) -> list[_Row]:
-    base = select(
-        Observation.indicator_id,
-        Observation.ally_iso3,
-        Observation.year,
-        Observation.value,
-        Observation.edition_id,
-        Observation.source_id,
-    ).where(
-        Observation.indicator_id == measure.value,
-        Observation.year.between(year_from, year_to),
+    params = {"year_from": year_from, "year_to": year_to, **rule.parameters()}
+    return [_Row(*row) for row in session.execute(_per_ally_stmt(measure, rule.mode), params)]
+
+
+@functools.cache
+def _published_stmt(measure: Measure, mode: str) -> AnySelect:
+    a = Aggregate
+    return (
+        select(
+            a.aggregate,
+            a.indicator_id,
+            a.year,
+            a.value,
+            a.qualifier,
+            a.unit,
+            a.edition_id,
+            a.source_id,
+            a.is_estimate,
+        )
+        .where(
+            a.aggregate.in_(GROUPS),
+            a.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
+            a.year.between(bindparam("year_from"), bindparam("year_to")),
+            in_force_template(mode, a),
+        )
+        .order_by(a.year, a.aggregate, a.published_on, a.indicator_id, a.source_id)
     )
-    figures = resolve(
-        base,
-        rule,
-        key=[Observation.indicator_id, Observation.ally_iso3, Observation.year],
-        edition_col=Observation.edition_id,
-    ).subquery("figures")
-    stmt = select(
-        figures.c.ally_iso3,
-        figures.c.year,
-        figures.c.value,
-        figures.c.edition_id,
-        figures.c.source_id,
-    ).order_by(figures.c.year, figures.c.ally_iso3)
-    return [
-        _Row(row.ally_iso3, row.year, row.value, row.edition_id, row.source_id)
-        for row in session.execute(stmt)
-    ]
 
 
 def _published(
     session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
 ) -> list[Published]:
-    base = select(
-        Aggregate.aggregate,
-        Aggregate.indicator_id,
-        Aggregate.year,
-        Aggregate.value,
-        Aggregate.qualifier,
-        Aggregate.unit,
-        Aggregate.edition_id,
-        Aggregate.source_id,
-        Aggregate.is_estimate,
-    ).where(
-        Aggregate.aggregate.in_(GROUPS),
-        Aggregate.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
-        Aggregate.year.between(year_from, year_to),
-    )
-    figures = resolve(
-        base,
-        rule,
-        key=[Aggregate.aggregate, Aggregate.indicator_id, Aggregate.year],
-        edition_col=Aggregate.edition_id,
-    ).subquery("published")
-    stmt = select(figures).order_by(
-        figures.c.year,
-        figures.c.aggregate,
-        figures.c.published_on,
-        figures.c.indicator_id,
-        figures.c.source_id,
-    )
+    stmt = _published_stmt(measure, rule.mode)
+    params = {"year_from": year_from, "year_to": year_to, **rule.parameters()}
     wanted = {"current"} if measure is Measure.usd_current else {"constant"}
     out = []
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, params):
         basis = price_basis(row.unit)
         if row.indicator_id in HEADLINE_INDICATORS and basis not in wanted | {"not stated"}:
             continue  # a headline at the other price basis belongs to the other measure
