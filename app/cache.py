@@ -46,7 +46,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
-VARY = b"Accept, Accept-Encoding"
+# Origin: the CORS headers in a stored answer depend on it (and the key includes it).
+VARY = b"Accept, Accept-Encoding, Origin"
 COMPRESS_MIN_BYTES = 1024
 NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Request headers stripped before a miss reaches the application: the cache answers
@@ -476,7 +477,8 @@ class ResponseCache:
 
 
 def _vary_ok(value: bytes) -> bool:
-    """Only Accept and Accept-Encoding, which are part of the key, may vary a cached answer."""
+    """Only headers that are part of the key may vary a cached answer (Origin: CORS)."""
     return all(
-        token.strip().lower() in (b"accept", b"accept-encoding", b"") for token in value.split(b",")
+        token.strip().lower() in (b"accept", b"accept-encoding", b"origin", b"")
+        for token in value.split(b",")
     )

@@ -7,8 +7,10 @@ answered carries that request's id.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -29,6 +31,52 @@ class _Stdout:
 
     def flush(self) -> None:
         sys.stdout.flush()
+
+
+AccessLog = Callable[[str, str, str, int, float], None]
+"""(method, path, route, status, seconds) -> writes one access-log line."""
+
+
+def access_logger(settings: Settings) -> AccessLog | None:
+    """The access log's writer for `settings` (None when NATO_ACCESS_LOG is off).
+
+    In production it writes the JSON line itself, with the keys structlog's JSON lines have,
+    skipping the processor chain: the line is written for every request, cache hits
+    included, and the chain cost about 10 us of a cache hit's 25 us.
+    """
+    if not settings.access_log:
+        return None
+    if settings.environment != "production":
+        log = structlog.get_logger("app.access")
+
+        def readable(method: str, path: str, route: str, status: int, seconds: float) -> None:
+            log.info(
+                "request",
+                method=method,
+                path=path,
+                route=route,
+                status=status,
+                duration_ms=round(seconds * 1000, 3),
+            )
+
+        return readable
+
+    def json_line(method: str, path: str, route: str, status: int, seconds: float) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        line = {
+            "event": "request",
+            "method": method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "level": "info",
+            "timestamp": now,
+            "request_id": request_id_var.get(),
+        }
+        sys.stdout.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE).decode())
+
+    return json_line
 
 
 def add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
@@ -61,7 +109,7 @@ def configure_logging(settings: Settings) -> None:
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=_Stdout()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,
     )
 
     formatter = structlog.stdlib.ProcessorFormatter(

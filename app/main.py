@@ -21,13 +21,13 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from app import __version__
-from app.cache import ResponseCache
+from app.cache import ResponseCache, state_version_reader
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep, ShapeDep
 from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from app.formats import CSV_TYPE
-from app.logging import configure_logging
+from app.logging import access_logger, configure_logging
 from app.models import DatasetVersion
 from app.observability import Limits, Metrics, ObservabilityMiddleware, html_csp
 from app.routers import (
@@ -252,23 +252,24 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
 
     Outermost first: observability (request id, guards, security headers, metrics, access
-    log), CORS, then the response cache, then FastAPI. A cache hit never enters FastAPI but
-    still gets its request id, headers, metrics and log line. /metrics reads the cache's own
+    log), the response cache, CORS, then FastAPI. A cache hit never enters CORS or FastAPI but
+    still gets its request id, headers, metrics and log line; the CORS headers are part of
+    the cached answer, which the cache keys on Origin. /metrics reads the cache's own
     counters (`ResponseCache.stats`).
     """
     settings = settings or get_settings()
     configure_logging(settings)
     app = create_app(settings)
-    cache = ResponseCache(app, settings)
-    app.state.metrics.cache_stats = cache.stats
-    inner: ASGIApp = CORSMiddleware(
-        cache,
+    cors = CORSMiddleware(
+        app,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD"],
         allow_credentials=False,
         expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
         max_age=3600,
     )
+    cache = ResponseCache(cors, settings, read_version=state_version_reader(app))
+    app.state.metrics.cache_stats = cache.stats
     limits = Limits(
         max_url_length=settings.max_url_length,
         max_query_params=settings.max_query_params,
@@ -276,12 +277,12 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         trusted_hosts=tuple(h.lower() for h in settings.trusted_hosts),
     )
     return ObservabilityMiddleware(
-        inner,
+        cache,
         metrics=app.state.metrics,
         limits=limits,
         plain_routes=[
             r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
         ],
         mounts=[r.path for r in app.routes if isinstance(r, Mount)],
-        access_log=settings.access_log,
+        access_log=access_logger(settings),
     )

@@ -15,12 +15,11 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import structlog
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -176,7 +175,7 @@ class ObservabilityMiddleware:
         limits: Limits,
         plain_routes: Iterable[str] = (),
         mounts: Iterable[str] = (),
-        access_log: bool = True,
+        access_log: Callable[[str, str, str, int, float], None] | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
@@ -185,7 +184,6 @@ class ObservabilityMiddleware:
         # scope: label them by their path or mount prefix.
         self.plain_routes = frozenset(plain_routes)
         self.mounts = tuple((prefix + "/", prefix + "/{path}") for prefix in mounts)
-        self.log = structlog.get_logger("app.access").bind()
         self.access_log = access_log
         # Raw path -> route template, learnt from requests that reached the router, so that
         # responses that never enter it (cache hits) are counted under the right route.
@@ -236,15 +234,8 @@ class ObservabilityMiddleware:
             path: str = scope["path"]
             route = self._route_label(scope, path, status)
             self.metrics.observe(route, method if method in _METHODS else "OTHER", status, elapsed)
-            if self.access_log:
-                self.log.info(
-                    "request",
-                    method=method,
-                    path=path,
-                    route=route,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 3),
-                )
+            if self.access_log is not None:
+                self.access_log(method, path, route, status, elapsed)
             request_id_var.reset(token)
 
     def _route_label(self, scope: Scope, path: str, status: int) -> str:

@@ -83,6 +83,8 @@ def _pinned(cpus: str) -> list[str]:
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
+    # The API as deployed (the Dockerfile's setting): JSON log lines, access log on.
+    env.setdefault("NATO_ENVIRONMENT", "production")
     env.update(extra)
     return env
 
@@ -119,7 +121,10 @@ def server(
     ]
     if target.endswith("create_asgi"):
         command.append("--factory")
-    proc = subprocess.Popen(command, cwd=cwd, env=env or _env())
+    # The servers' own output (an access-log line per request) is written, then discarded.
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env or _env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_ready(port, ready)
         yield proc

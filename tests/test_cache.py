@@ -61,8 +61,8 @@ class Stub:
             extra = [(b"cache-control", b"no-store")]
         elif scope["path"] == "/own-cache-control":
             extra = [(b"cache-control", b"public, max-age=5")]
-        elif scope["path"] == "/vary-origin":
-            extra = [(b"vary", b"Origin")]
+        elif scope["path"] == "/vary-cookie":
+            extra = [(b"vary", b"Cookie")]
         elif scope["path"] == "/zip":
             media = b"application/zip"
         elif scope["path"] == "/edition":
@@ -123,7 +123,7 @@ def test_a_repeat_is_served_from_memory_with_the_same_bytes(
         "content-length": str(len(second.content)),
         "etag": first.headers["etag"],
         "cache-control": "public, max-age=60",
-        "vary": "Accept, Accept-Encoding",
+        "vary": "Accept, Accept-Encoding, Origin",
     }
     assert STRONG_ETAG.match(first.headers["etag"])
 
@@ -139,7 +139,7 @@ def test_if_none_match_answers_304_with_the_validators_and_no_body(
         assert dict(response.headers) == {
             "etag": etag,
             "cache-control": "public, max-age=60",
-            "vary": "Accept, Accept-Encoding",
+            "vary": "Accept, Accept-Encoding, Origin",
         }
     assert http.get("/data", headers={"if-none-match": '"other"'}).status_code == 200
     # The application never saw a conditional header: it always renders the full body.
@@ -182,7 +182,7 @@ def test_max_age_is_a_setting(stub: Stub, version: Version) -> None:
 # --- what is never cached --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/missing", "/cookie", "/nostore", "/vary-origin", "/healthz"])
+@pytest.mark.parametrize("path", ["/missing", "/cookie", "/nostore", "/vary-cookie", "/healthz"])
 def test_errors_cookies_no_store_foreign_vary_and_probes_are_not_cached(
     http: TestClient, stub: Stub, cache: ResponseCache, path: str
 ) -> None:
@@ -469,3 +469,17 @@ def test_a_cached_chart_is_not_served_to_an_accept_it_refuses(client: TestClient
     )
     assert refused.status_code == 406
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_cors_headers_of_a_cached_answer_follow_the_origin(database_url: str) -> None:
+    """CORS sits inside the cache: a hit must still carry the right origin's headers."""
+    settings = Settings(database_url=database_url, cors_origins=["https://dash.example"])
+    with TestClient(create_asgi(settings)) as http:
+        for _ in range(2):  # a miss, then a hit
+            allowed = http.get("/v1/editions", headers={"Origin": "https://dash.example"})
+            other = http.get("/v1/editions", headers={"Origin": "https://evil.example"})
+            plain = http.get("/v1/editions")
+            assert allowed.headers["access-control-allow-origin"] == "https://dash.example"
+            assert "access-control-allow-origin" not in other.headers
+            assert "access-control-allow-origin" not in plain.headers
+            assert allowed.headers["vary"] == "Accept, Accept-Encoding, Origin"
