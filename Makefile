@@ -34,9 +34,10 @@ seed: migrate
 run: seed
 	$(BIN)/nato-api serve --host $(HOST) --port $(PORT)
 
-## Install with the dev tools and run the whole test suite (browser tests: `make e2e`)
+## Install with the dev tools and run the test suite; the tests that need Chromium
+## (`make e2e`) or a PostgreSQL server of their own (.ci/run) are left to those
 test: install-dev
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser and not postgres"
 
 ## End-to-end tests in headless Chromium (installs Debian's chromium when missing; needs root)
 e2e: install-dev

@@ -139,9 +139,8 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     bindir = _pg_bindir()
     if bindir is None:
-        if os.environ.get("CI") or os.environ.get("NATO_TEST_DATABASE_URL"):
-            pytest.fail("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
-        pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin); .ci/run has them")
+        # `make test` deselects these (-m "not postgres"); .ci/run installs the server.
+        pytest.fail("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
     root = Path(tempfile.mkdtemp(prefix="nato-faults-"))
     root.chmod(0o755)
     port = int(os.environ.get("NATO_FAULTS_PG_PORT") or _free_port())
