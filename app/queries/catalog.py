@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from sqlalchemy import Row, exists, func, select, true
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.models import Edition, Indicator, Observation, Source
-from app.queries.lookups import check_indicator, check_source
+from app.queries.lookups import check_indicator, check_source, suggest
 
 
 def _count_by(column: Any) -> Any:
@@ -112,9 +111,7 @@ def select_edition(session: Session, *, edition_id: str) -> dict[str, Any]:
     row = session.execute(_editions_stmt().where(Edition.id == edition_id)).first()
     if row is None:
         known = list(session.scalars(select(Edition.id).order_by(Edition.published_on)))
-        matches = difflib.get_close_matches(edition_id, known, n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
-        raise NotFound(f"No edition {edition_id!r}.{hint} See /v1/editions.")
+        raise NotFound(f"No edition {edition_id!r}.{suggest(edition_id, known)} See /v1/editions.")
     return _edition_dict(row)
 
 

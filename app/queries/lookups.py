@@ -12,7 +12,8 @@ from app.errors import NotFound, Unprocessable
 from app.models import Ally, Indicator, Source
 
 
-def _suggest(word: str, candidates: Iterable[str], n: int = 3) -> str:
+def suggest(word: str, candidates: Iterable[str], n: int = 3) -> str:
+    """' Did you mean: A, B?' for the close matches of `word`, or ''."""
     matches = difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.5)
     return f" Did you mean: {', '.join(matches)}?" if matches else ""
 
@@ -30,7 +31,7 @@ def _ally_message(session: Session, code: str) -> str:
     names = {name.upper(): iso3 for iso3, name in session.execute(select(Ally.iso3, Ally.name))}
     codes = ally_codes(session)
     by_name = difflib.get_close_matches(code.upper(), list(names), n=3, cutoff=0.6)
-    hint = _suggest(code.upper(), sorted(set(codes.values())))
+    hint = suggest(code.upper(), sorted(set(codes.values())))
     if by_name:
         hint = f" Did you mean: {', '.join(names[n] for n in by_name)}?"
     return f"No ally {code!r} (use an ISO 3166 alpha-3 or alpha-2 code, e.g. POL or PL).{hint}"
@@ -73,7 +74,7 @@ def indicator_filter(
     for raw in _split(ids):
         if raw not in known:
             raise Unprocessable(
-                f"{parameter}: {raw!r} is not an indicator.{_suggest(raw, known)} "
+                f"{parameter}: {raw!r} is not an indicator.{suggest(raw, known)} "
                 "See /v1/indicators.",
                 errors=[{"parameter": parameter, "in": "query", "message": "unknown indicator"}],
             )
@@ -86,14 +87,14 @@ def check_indicator(session: Session, indicator_id: str) -> None:
     if session.get(Indicator, indicator_id) is None:
         known = list(session.scalars(select(Indicator.id)))
         raise NotFound(
-            f"No indicator {indicator_id!r}.{_suggest(indicator_id, known)} See /v1/indicators."
+            f"No indicator {indicator_id!r}.{suggest(indicator_id, known)} See /v1/indicators."
         )
 
 
 def check_source(session: Session, source_id: str) -> None:
     if session.get(Source, source_id) is None:
         known = list(session.scalars(select(Source.id)))
-        raise NotFound(f"No source {source_id!r}.{_suggest(source_id, known)} See /v1/sources.")
+        raise NotFound(f"No source {source_id!r}.{suggest(source_id, known)} See /v1/sources.")
 
 
 def single_ally(session: Session, code: str, parameter: str = "ally") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Unprocessable
 from app.models import Quote
+from app.queries.lookups import suggest
 from seed.loader import fold
 
 QUOTE_COLUMNS = (
@@ -85,9 +85,7 @@ def get_quote(session: Session, quote_id: str) -> Any:
     row = session.execute(select(*QUOTE_COLUMNS).where(Quote.id == quote_id)).first()
     if row is None:
         ids = list(session.scalars(select(Quote.id)))
-        close = difflib.get_close_matches(quote_id, ids, n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise NotFound(f"No quote {quote_id!r}.{hint} See /v1/quotes.")
+        raise NotFound(f"No quote {quote_id!r}.{suggest(quote_id, ids)} See /v1/quotes.")
     return row
 
 
