@@ -83,13 +83,27 @@ _MEMO_MAX = 4096
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One cached representation with its prebuilt header lists."""
+    """One cached representation, with its answers prebuilt: a hit allocates nothing."""
 
-    body: bytes
     etag: bytes
-    headers: list[tuple[bytes, bytes]]
-    headers_304: list[tuple[bytes, bytes]]
     size: int
+    ok: Hit
+    ok_head: Hit
+    not_modified: Hit
+
+
+Hit = tuple[int, list[tuple[bytes, bytes]], bytes, Any]
+"""An answer ready to send: (status, headers, body, route). Outer layers must not change the
+header list in place (it is the stored one)."""
+
+
+async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
+    status, headers, body, route = hit
+    if route is not None:
+        # Outer layers label metrics and logs with the route of the answer.
+        scope["route"] = route
+    await send({"type": "http.response.start", "status": status, "headers": [*headers]})
+    await send({"type": "http.response.body", "body": body})
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +202,7 @@ class VersionProbe:
             self.version = await anyio.to_thread.run_sync(self._safe_read)
         finally:
             self.reading = False
-            self.next_check = time.monotonic() + self._interval
+            self.next_check = time.perf_counter() + self._interval
         return self.version
 
     def _safe_read(self) -> str | None:
@@ -251,6 +265,48 @@ class ResponseCache:
 
     # --- the request path -------------------------------------------------------------------
 
+    def lookup(self, scope: Scope, headers: dict[bytes, bytes], now: float) -> Hit | None:
+        """The stored answer to this GET/HEAD, ready to send, or None: not stored, not
+        cacheable, or the dataset version is due for a re-read (then `__call__` does it).
+
+        The hit path without the ASGI plumbing, so that the outermost layer can answer a hit
+        without entering this one. `headers` are the request's, as a dict (ASGI servers send
+        lowercase names); `now` is time.perf_counter().
+        """
+        probe = self._probe
+        version = probe.version
+        if (
+            version is None
+            or version != self._version
+            or (not probe.reading and now >= probe.next_check)
+            or scope["method"] not in ("GET", "HEAD")
+            or b"range" in headers
+        ):
+            return None
+        raw = (
+            scope["path"],
+            scope["query_string"],
+            headers.get(b"accept", b""),
+            headers.get(b"accept-encoding", b""),
+            headers.get(b"host", b""),
+            headers.get(b"origin", b""),
+        )
+        key = self._keys.get(raw)
+        if key is None:
+            return None
+        entry = self._store.get(key.id)
+        if entry is None:
+            return None
+        self._store.move_to_end(key.id)
+        self.stats.hits += 1
+        return self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
+
+    def _hit(self, entry: Entry, head: bool, if_none_match: bytes | None) -> Hit:
+        if if_none_match is not None and etag_matches(if_none_match, entry.etag):
+            self.stats.not_modified += 1
+            return entry.not_modified
+        return entry.ok_head if head else entry.ok
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
@@ -259,25 +315,16 @@ class ResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        # The hit path is kept short: it is most of this API's traffic.
-        accept = accept_encoding = host = origin = b""
-        if_none_match: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value
-            elif name == b"accept-encoding":
-                accept_encoding = value
-            elif name == b"if-none-match":
-                if_none_match = value
-            elif name == b"host":
-                host = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"range":
-                await self.app(scope, receive, send)
-                return
+        headers = dict(scope["headers"])
+        hit = self.lookup(scope, headers, time.perf_counter())
+        if hit is not None:
+            await send_hit(hit, scope, send)
+            return
+        if b"range" in headers:
+            await self.app(scope, receive, send)
+            return
         probe = self._probe
-        if probe.reading or time.monotonic() < probe.next_check:
+        if probe.reading or time.perf_counter() < probe.next_check:
             version = probe.version
         else:
             version = await probe.refresh()
@@ -289,12 +336,19 @@ class ResponseCache:
                 self.stats.invalidations += 1
             self.clear()
             self._version = version
-        raw = (scope["path"], scope["query_string"], accept, accept_encoding, host, origin)
+        raw = (
+            scope["path"],
+            scope["query_string"],
+            headers.get(b"accept", b""),
+            headers.get(b"accept-encoding", b""),
+            headers.get(b"host", b""),
+            headers.get(b"origin", b""),
+        )
         key = self._keys.get(raw)
         if key is None:
             key = self._key(raw)
         entry = self._store.get(key.id)
-        if entry is not None:
+        if entry is not None:  # stored, but the version had to be re-read first
             self._store.move_to_end(key.id)
             self.stats.hits += 1
         else:
@@ -304,7 +358,8 @@ class ResponseCache:
                 return  # already answered: not cacheable
             if version == self._version:  # not rendered before a re-seed that emptied us
                 self._put(key.id, entry)
-        await self._answer(entry, scope["method"] == "HEAD", if_none_match, send)
+        hit = self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
+        await send_hit(hit, scope, send)
 
     def _key(self, raw: tuple[str, bytes, bytes, bytes, bytes, bytes]) -> Key:
         """The normalized key of a request's raw (path, query, headers), memoised."""
@@ -322,20 +377,6 @@ class ResponseCache:
             self._keys.clear()
         self._keys[raw] = key
         return key
-
-    async def _answer(
-        self, entry: Entry, head: bool, if_none_match: bytes | None, send: Send
-    ) -> None:
-        if if_none_match is not None and etag_matches(if_none_match, entry.etag):
-            self.stats.not_modified += 1
-            await send(
-                {"type": "http.response.start", "status": 304, "headers": list(entry.headers_304)}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        # Fresh header lists: outer layers may append to them in place.
-        await send({"type": "http.response.start", "status": 200, "headers": list(entry.headers)})
-        await send({"type": "http.response.body", "body": b"" if head else entry.body})
 
     # --- a miss: run the application, keep what may be kept --------------------------------
 
@@ -399,7 +440,7 @@ class ResponseCache:
                 scope["route"] = inner_scope["route"]
         if streaming or start is None:
             return None
-        return self._entry(start, b"".join(chunks), query, coding)
+        return self._entry(start, b"".join(chunks), query, coding, inner_scope.get("route"))
 
     def _cacheable_start(self, message: Message) -> bool:
         if message["status"] != 200:
@@ -422,6 +463,7 @@ class ResponseCache:
         body: bytes,
         query: tuple[tuple[str, str], ...],
         coding: str,
+        route: Any,
     ) -> Entry:
         kept: list[tuple[bytes, bytes]] = []
         content_type = b""
@@ -463,7 +505,13 @@ class ResponseCache:
         ]
         headers_304 = [(n, v) for n, v in kept if n not in _NOT_IN_304]
         size = len(body) + sum(len(n) + len(v) for n, v in kept) * 2 + 256
-        return Entry(body=body, etag=etag, headers=kept, headers_304=headers_304, size=size)
+        return Entry(
+            etag=etag,
+            size=size,
+            ok=(200, kept, body, route),
+            ok_head=(200, kept, b"", route),
+            not_modified=(304, headers_304, b"", route),
+        )
 
     def _put(self, key: str, entry: Entry) -> None:
         if entry.size > self.max_entry_bytes:

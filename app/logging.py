@@ -7,10 +7,10 @@ answered carries that request's id.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -18,7 +18,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from app.config import Settings
-from app.observability import request_id_var
+from app.observability import AccessLog, Record, request_id_var
 
 _HANDLER_NAME = "nato-api"
 
@@ -33,50 +33,97 @@ class _Stdout:
         sys.stdout.flush()
 
 
-AccessLog = Callable[[str, str, str, int, float], None]
-"""(method, path, route, status, seconds) -> writes one access-log line."""
+# A write of at most PIPE_BUF bytes to a pipe is atomic (POSIX): chunks of this size from
+# several workers sharing one stdout never interleave mid-line.
+CHUNK_BYTES = 4096
+_DURATION, _ID, _END = b'"duration_ms":', b',"request_id":"', b'"}\n'
 
 
 def access_logger(settings: Settings) -> AccessLog | None:
-    """The access log's writer for `settings` (None when NATO_ACCESS_LOG is off).
-
-    In production it writes the JSON line itself, with the keys structlog's JSON lines have,
-    skipping the processor chain: the line is written for every request, cache hits
-    included, and the chain cost about 10 us of a cache hit's 25 us.
-    """
+    """The access log's writer for `settings` (None when NATO_ACCESS_LOG is off)."""
     if not settings.access_log:
         return None
     if settings.environment != "production":
-        log = structlog.get_logger("app.access")
+        return ReadableAccessLog()
+    return JsonAccessLog()
 
-        def readable(method: str, path: str, route: str, status: int, seconds: float) -> None:
-            log.info(
+
+class ReadableAccessLog:
+    """Development: a structlog line per request."""
+
+    def __init__(self) -> None:
+        self._log = structlog.get_logger("app.access")
+
+    def write(self, records: Sequence[Record]) -> None:
+        for method, path, route, status, started, finished, request_id in records:
+            self._log.info(
                 "request",
                 method=method,
                 path=path,
                 route=route,
                 status=status,
-                duration_ms=round(seconds * 1000, 3),
+                duration_ms=round((finished - started) * 1000, 3),
+                request_id=request_id.decode(),
             )
 
-        return readable
 
-    def json_line(method: str, path: str, route: str, status: int, seconds: float) -> None:
-        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
-        line = {
-            "event": "request",
-            "method": method,
-            "path": path,
-            "route": route,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-            "level": "info",
-            "timestamp": now,
-            "request_id": request_id_var.get(),
-        }
-        sys.stdout.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE).decode())
+class JsonAccessLog:
+    """Production: one JSON line per request, with the keys structlog's JSON lines have.
 
-    return json_line
+    It is written for every request, cache hits included, so it skips structlog's processor
+    chain, renders the fields a repeated request shares (method, path, route, status) once,
+    and writes a batch of lines (observability.Metrics hands them over) in a few writes of at
+    most CHUNK_BYTES: a write per line (stdout is unbuffered in containers) took about half
+    of a cache hit's time. The timestamp is the time the answer was sent, to the millisecond.
+    An access line may follow the error lines of a later request; all carry a request id.
+    """
+
+    def __init__(self) -> None:
+        self._millisecond = -1
+        self._timestamp = b""
+        # The per-request fields are numbers, the timestamp and a request id of safe
+        # characters only (observability checks incoming ids), appended without escaping.
+        self._prefixes: dict[tuple[str, str, str, int], bytes] = {}
+
+    def write(self, records: Sequence[Record]) -> None:
+        to_wall = time.time() - time.perf_counter()
+        chunk: list[bytes] = []
+        size = 0
+        for method, path, route, status, started, finished, request_id in records:
+            millisecond = int((finished + to_wall) * 1000)
+            if millisecond != self._millisecond:  # many requests share one millisecond
+                self._millisecond = millisecond
+                second, fraction = divmod(millisecond, 1000)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+                self._timestamp = f'"timestamp":"{stamp}.{fraction:03d}Z",'.encode()
+            shared = (method, path, route, status)
+            prefix = self._prefixes.get(shared)
+            if prefix is None:
+                prefix = self._prefix(shared)
+            duration = b"%.3f" % ((finished - started) * 1000)
+            line = b"".join((prefix, self._timestamp, _DURATION, duration, _ID, request_id, _END))
+            if size + len(line) > CHUNK_BYTES and chunk:
+                _write(chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            _write(chunk)
+
+    def _prefix(self, shared: tuple[str, str, str, int]) -> bytes:
+        method, path, route, status = shared
+        fields: dict[str, str | int] = {"event": "request", "level": "info"}
+        fields |= {"method": method, "path": path, "route": route, "status": status}
+        prefix = orjson.dumps(fields)[:-1] + b","
+        if len(self._prefixes) >= 4096:  # paths are the client's choice: keep this bounded
+            self._prefixes.clear()
+        self._prefixes[shared] = prefix
+        return prefix
+
+
+def _write(lines: list[bytes]) -> None:
+    sys.stdout.write(b"".join(lines).decode())
+    sys.stdout.flush()
 
 
 def add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:

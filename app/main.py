@@ -29,7 +29,13 @@ from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from app.formats import CSV_TYPE
 from app.logging import access_logger, configure_logging
 from app.models import DatasetVersion
-from app.observability import Limits, Metrics, ObservabilityMiddleware, html_csp
+from app.observability import (
+    Limits,
+    Metrics,
+    ObservabilityMiddleware,
+    SecurityHeaders,
+    html_csp,
+)
 from app.routers import (
     allies,
     charts,
@@ -251,11 +257,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def create_asgi(settings: Settings | None = None) -> ASGIApp:
     """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
 
-    Outermost first: observability (request id, guards, security headers, metrics, access
-    log), the response cache, CORS, then FastAPI. A cache hit never enters CORS or FastAPI but
-    still gets its request id, headers, metrics and log line; the CORS headers are part of
-    the cached answer, which the cache keys on Origin. /metrics reads the cache's own
-    counters (`ResponseCache.stats`).
+    Outermost first: observability (request id, guards, metrics, access log), the response
+    cache, security headers, CORS, then FastAPI. A cache hit never enters the layers below
+    the cache but still gets its request id, metrics and log line; the security and CORS
+    headers are part of the cached answer, which the cache keys on Origin. /metrics reads
+    the cache's own counters (`ResponseCache.stats`).
     """
     settings = settings or get_settings()
     configure_logging(settings)
@@ -268,8 +274,9 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
         max_age=3600,
     )
-    cache = ResponseCache(cors, settings, read_version=state_version_reader(app))
+    cache = ResponseCache(SecurityHeaders(cors), settings, read_version=state_version_reader(app))
     app.state.metrics.cache_stats = cache.stats
+    app.state.metrics.access_log = access_logger(settings)
     limits = Limits(
         max_url_length=settings.max_url_length,
         max_query_params=settings.max_query_params,
@@ -280,9 +287,9 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         cache,
         metrics=app.state.metrics,
         limits=limits,
+        cache=cache,
         plain_routes=[
             r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
         ],
         mounts=[r.path for r in app.routes if isinstance(r, Mount)],
-        access_log=access_logger(settings),
     )

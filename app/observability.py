@@ -1,23 +1,30 @@
-"""The outermost ASGI layer: request ids, guards, security headers, metrics and access log.
+"""Request ids, guards, security headers, metrics and the access log, as two pure-ASGI layers.
 
-It is plain ASGI (no BaseHTTPMiddleware) and sits outside the response cache, so a cache hit
-still gets its request id, security headers, metrics and log line. The hot path does a few
-dict operations and one log call per request; metrics are plain counters rendered in the
-Prometheus text format only when /metrics is scraped.
+- `ObservabilityMiddleware`, the outermost layer: request id, request guards, metrics and one
+  access-log line per request. It sits outside the response cache, so a cache hit still gets
+  its request id, metrics and log line; it scans each request's headers once and adds one
+  header to each response.
+- `SecurityHeaders`, inside the cache: CSP and the other security headers. A cached answer
+  is stored with them, so a hit is sent as stored, without scanning its headers again.
+
+Metrics are plain counters rendered in the Prometheus text format only when /metrics is
+scraped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import bisect
 import contextvars
 import hashlib
-import os
+import itertools
+import random
 import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import orjson
 from prometheus_client.core import (
@@ -29,12 +36,12 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector, CollectorRegistry
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.cache import CacheStats
+from app.cache import CacheStats, ResponseCache
 from app.errors import PROBLEM_JSON
 
 REQUEST_ID_HEADER = "x-request-id"
 # An incoming id is reused when it is short and harmless (it ends up in logs and headers).
-_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -56,61 +63,127 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _CSP = b"content-security-policy"
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_FIRST_BOUND = LATENCY_BUCKETS[0]
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 UNMATCHED = "<unmatched>"
-_MAX_LEARNT_PATHS = 8192
 
 
-def new_request_id() -> str:
-    return os.urandom(8).hex()
+Record = tuple[str, str, str, int, float, float, bytes]
+"""One answered request: (method, path, route label, status, started, finished, request id),
+the times from time.perf_counter(), the id in ASCII."""
+
+# Requests are counted (and their log lines written) in batches: when BATCH_SIZE are waiting,
+# BATCH_SECONDS after the first of a batch, before /metrics is rendered and at shutdown.
+BATCH_SIZE = 64
+BATCH_SECONDS = 0.25
 
 
-@dataclass
-class _Histogram:
-    buckets: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
-    total: float = 0.0
+class AccessLog(Protocol):
+    """Writes one access-log line per request (app.logging builds it from the settings)."""
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Log a batch of answered requests, in the order they were answered."""
+
+
+# From a random start below 2**63: 16 hex digits for the next 2**63 requests.
+_request_ids = itertools.count(random.getrandbits(63))
+
+
+def new_request_id() -> bytes:
+    """16 hex digits: a per-process counter from a random start, so that ids are unique in a
+    process and, in practice, across workers. Not a secret; cheaper than random per request."""
+    return b"%016x" % next(_request_ids)
+
+
+class _Series:
+    """Requests of one (route, method, status): a latency histogram; its count is the total."""
+
+    __slots__ = ("buckets", "total")
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.total = 0.0
 
 
 class Metrics(Collector):
-    """Request, latency and cache counters of one application, exposed to Prometheus.
+    """Request, latency and cache counters of one application, exposed to Prometheus, and the
+    batches of answered requests that feed them and the access log.
 
-    Updated only from the event loop thread (the middleware and the cache run there), so
-    plain ints suffice. Per process: with several workers, each keeps its own.
+    A request costs one `record` (a tuple appended to a list); counting and log lines are
+    done for a batch at a time, in one tight loop: about a tenth of a cache hit's time less
+    than doing both per request. Updated only from the event loop thread (the middleware and
+    the cache run there), so plain ints suffice. Per process: with several workers, each
+    keeps its own.
     """
 
-    def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, int], int] = {}
-        self.latency: dict[str, _Histogram] = {}
+    def __init__(self, access_log: AccessLog | None = None) -> None:
+        self.series: dict[tuple[str, str, int], _Series] = {}
+        self.access_log = access_log
         # The response cache's own counters, attached by create_asgi (None: no cache).
         self.cache_stats: CacheStats | None = None
         self.dataset_version: str | None = None
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
+        self._pending: list[Record] = []
+        self._timer: asyncio.TimerHandle | None = None
 
-    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        self.requests[key] = self.requests.get(key, 0) + 1
-        hist = self.latency.get(route)
-        if hist is None:
-            hist = self.latency[route] = _Histogram()
-        hist.buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        hist.total += seconds
+    def record(self, record: Record) -> None:
+        pending = self._pending
+        pending.append(record)
+        if len(pending) >= BATCH_SIZE:
+            self.drain()
+        elif self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop: nothing would drain later
+                self.drain()
+                return
+            # If that loop closes first (a test client's), the next drain resets the timer.
+            self._timer = loop.call_later(BATCH_SECONDS, self.drain)
+
+    def drain(self) -> None:
+        """Count the waiting requests and hand them to the access log."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch = self._pending
+        if not batch:
+            return
+        self._pending = []
+        series = self.series
+        for method, _path, route, status, started, finished, _id in batch:
+            key = (route, method if method in _METHODS else "OTHER", status)
+            entry = series.get(key)
+            if entry is None:
+                entry = series[key] = _Series()
+            seconds = finished - started
+            # Most answers (cache hits) fall in the first bucket.
+            bucket = 0 if seconds <= _FIRST_BOUND else bisect.bisect_left(LATENCY_BUCKETS, seconds)
+            entry.buckets[bucket] += 1
+            entry.total += seconds
+        if self.access_log is not None:
+            self.access_log.write(batch)
 
     def collect(self) -> Iterable[Metric]:
+        self.drain()
         requests = CounterMetricFamily(
             "nato_http_requests",
             "HTTP requests answered, by route template, method and status.",
             labels=["route", "method", "status"],
         )
-        for (route, method, status), count in sorted(self.requests.items()):
-            requests.add_metric([route, method, str(status)], count)
+        by_route: dict[str, _Series] = {}
+        for (route, method, status), entry in sorted(self.series.items()):
+            requests.add_metric([route, method, str(status)], sum(entry.buckets))
+            merged = by_route.setdefault(route, _Series())
+            merged.buckets = [a + b for a, b in zip(merged.buckets, entry.buckets, strict=True)]
+            merged.total += entry.total
         yield requests
         latency = HistogramMetricFamily(
             "nato_http_request_duration_seconds",
             "Time from receiving a request to sending its last byte, by route template.",
             labels=["route"],
         )
-        for route, hist in sorted(self.latency.items()):
+        for route, hist in by_route.items():
             cumulative, buckets = 0, []
             for bound, count in zip((*LATENCY_BUCKETS, float("inf")), hist.buckets, strict=True):
                 cumulative += count
@@ -164,52 +237,24 @@ def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-class ObservabilityMiddleware:
-    """Request id, request guards, security headers, metrics and one access-log line."""
+class SecurityHeaders:
+    """Adds the security headers and a Content-Security-Policy to every response of `app`.
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        metrics: Metrics,
-        limits: Limits,
-        plain_routes: Iterable[str] = (),
-        mounts: Iterable[str] = (),
-        access_log: Callable[[str, str, str, int, float], None] | None = None,
-    ) -> None:
+    A response that sets its own policy (the docs pages) keeps it; other HTML pages get
+    PAGE_CSP, everything else API_CSP. Sits inside the response cache, so stored answers
+    carry these headers and a hit needs no work here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
-        self.limits = limits
-        # Routes that are not API routes (openapi.json, static mounts) leave no route in the
-        # scope: label them by their path or mount prefix.
-        self.plain_routes = frozenset(plain_routes)
-        self.mounts = tuple((prefix + "/", prefix + "/{path}") for prefix in mounts)
-        self.access_log = access_log
-        # Raw path -> route template, learnt from requests that reached the router, so that
-        # responses that never enter it (cache hits) are counted under the right route.
-        self.routes: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        request_id = _incoming_request_id(scope) or new_request_id()
-        token = request_id_var.set(request_id)
-        status = 500
-        id_header = (b"x-request-id", request_id.encode("latin-1"))
-        method: str = scope["method"]
-        head = method == "HEAD"
-        if head:
-            # HEAD is a GET without the body (RFC 9110, 9.3.2); the routes only declare GET.
-            scope = {**scope, "method": "GET"}
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if head and message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            elif message["type"] == "http.response.start":
-                status = message["status"]
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 has_csp, html = False, False
                 for name, value in headers:
@@ -219,43 +264,142 @@ class ObservabilityMiddleware:
                 if not has_csp:
                     headers.append((_CSP, PAGE_CSP if html else API_CSP))
                 headers.extend(SECURITY_HEADERS)
-                headers.append(id_header)
                 message = {**message, "headers": headers}
             await send(message)
 
+        await self.app(scope, receive, send_secured)
+
+
+class ObservabilityMiddleware:
+    """Request id, request guards, metrics and one access-log line per request.
+
+    Every request passes here, so the path is kept short: the request headers are read into
+    one dict, and a request the response cache can answer is answered here (`cache.lookup`),
+    without entering the layers below: one header added, a few counters, one buffered line.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        limits: Limits,
+        cache: ResponseCache | None = None,
+        plain_routes: Iterable[str] = (),
+        mounts: Iterable[str] = (),
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.limits = limits
+        self.cache = cache
+        # Routes that are not API routes (openapi.json, static mounts) leave no route in the
+        # scope: label them by their path or mount prefix.
+        self.plain_routes = frozenset(plain_routes)
+        self.mounts = tuple((prefix + "/", prefix + "/{path}") for prefix in mounts)
+        # What a request must pass to skip `_reject` (most do): a short URL, few parameters,
+        # no body headers, and any Host allowed.
+        self._quick_url = limits.max_url_length
+        self._quick_params = limits.max_query_params
+        self._quick_host = limits.any_host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                send = self._drain_at_shutdown(send)
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        # ASGI servers send lowercase header names; a repeated header keeps its last value.
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id")
+        if request_id is None or not _SAFE_ID.fullmatch(request_id):
+            request_id = new_request_id()
+        id_header = (b"x-request-id", request_id)
+        method: str = scope["method"]
+        path: str = scope["path"]
+        query: bytes = scope["query_string"]
+        rejection = None
+        if (
+            len(scope.get("raw_path") or path) + len(query) > self._quick_url
+            or query.count(b"&") >= self._quick_params
+            or not self._quick_host
+            or b"content-length" in headers
+            or b"transfer-encoding" in headers
+        ):
+            rejection = self._reject(scope, headers)
+        hit = None
+        if rejection is None and self.cache is not None:
+            hit = self.cache.lookup(scope, headers, started)
+        if hit is not None:
+            status, response_headers, body, route = hit
+            try:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [*response_headers, id_header],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+            finally:
+                label = getattr(route, "path", None) or self._plain_label(path)
+                record = (method, path, label, status, started, time.perf_counter(), request_id)
+                self.metrics.record(record)
+            return
+
+        token = request_id_var.set(request_id.decode())
+        status = 500
+        head = method == "HEAD"
+        if head:
+            # HEAD is a GET without the body (RFC 9110, 9.3.2); the routes only declare GET.
+            scope = {**scope, "method": "GET"}
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
         try:
-            rejection = self._reject(scope)
             if rejection is not None:
-                await rejection(scope, receive, send_with_headers)
+                await rejection(scope, receive, send_with_id)
             else:
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, receive, send_with_id)
         finally:
-            elapsed = time.perf_counter() - started
-            path: str = scope["path"]
-            route = self._route_label(scope, path, status)
-            self.metrics.observe(route, method if method in _METHODS else "OTHER", status, elapsed)
-            if self.access_log is not None:
-                self.access_log(method, path, route, status, elapsed)
+            # FastAPI's router notes the matched APIRoute in the scope (the cache copies it).
+            template = getattr(scope.get("route"), "path", None)
+            label = (template or "/") if isinstance(template, str) else self._plain_label(path)
+            record = (method, path, label, status, started, time.perf_counter(), request_id)
+            self.metrics.record(record)
             request_id_var.reset(token)
 
-    def _route_label(self, scope: Scope, path: str, status: int) -> str:
-        route = scope.get("route")
-        template = getattr(route, "path", None)
-        if isinstance(template, str):
-            label = template or "/"
-            if len(self.routes) < _MAX_LEARNT_PATHS:
-                self.routes[path] = label
-            return label
+    def _drain_at_shutdown(self, send: Send) -> Send:
+        metrics = self.metrics
+
+        async def send_after_drain(message: Message) -> None:
+            if message["type"].startswith("lifespan.shutdown"):
+                metrics.drain()
+            await send(message)
+
+        return send_after_drain
+
+    def _plain_label(self, path: str) -> str:
         if path in self.plain_routes:
             return path
         for prefix, label in self.mounts:
             if path.startswith(prefix):
                 return label
-        return self.routes.get(path, UNMATCHED)
+        return UNMATCHED
 
-    def _reject(self, scope: Scope) -> ASGIApp | None:
+    def _reject(self, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp | None:
         """A problem+json answer for requests refused before routing, or None."""
         limits = self.limits
+        host = headers.get(b"host")
+        length = headers.get(b"content-length")
+        encoding = headers.get(b"transfer-encoding")
         query: bytes = scope["query_string"]
         url_length = len(scope.get("raw_path") or scope["path"]) + len(query)
         if url_length > limits.max_url_length:
@@ -273,15 +417,6 @@ class ObservabilityMiddleware:
                 f"Too many query parameters; the limit is {limits.max_query_params}.",
                 "bad-request",
             )
-        host = length = encoding = None
-        for name, value in scope["headers"]:
-            name = name.lower()
-            if name == b"host":
-                host = value
-            elif name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding":
-                encoding = value
         if not limits.any_host and not _host_allowed(
             (host or b"").decode("latin-1"), limits.trusted_hosts
         ):
@@ -291,6 +426,8 @@ class ObservabilityMiddleware:
                 "This Host header is not served here; use one of the configured hosts.",
                 "untrusted-host",
             )
+        if length is None and encoding is None:
+            return None
         too_long = length is not None and (
             not length.isdigit() or int(length) > limits.max_body_bytes
         )
@@ -303,14 +440,6 @@ class ObservabilityMiddleware:
                 "content-too-large",
             )
         return None
-
-
-def _incoming_request_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name.lower() == b"x-request-id":
-            candidate = value.decode("latin-1")
-            return candidate if _SAFE_ID.fullmatch(candidate) else None
-    return None
 
 
 def _problem(status: int, title: str, detail: str, slug: str) -> ASGIApp:
@@ -328,9 +457,12 @@ def _problem(status: int, title: str, detail: str, slug: str) -> ASGIApp:
             {
                 "type": "http.response.start",
                 "status": status,
+                # Answered outside SecurityHeaders: carry them here.
                 "headers": [
                     (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(body)).encode()),
+                    (_CSP, API_CSP),
+                    *SECURITY_HEADERS,
                 ],
             }
         )
