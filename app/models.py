@@ -108,14 +108,30 @@ class Observation(Base):
         UniqueConstraint("indicator_id", "ally_iso3", "year", "edition_id", "source_id"),
         Index("ix_observations_ally_indicator_edition", "ally_iso3", "indicator_id", "edition_id"),
         Index("ix_observations_indicator_year_edition", "indicator_id", "year", "edition_id"),
-        # The edition rule's "latest" (superseded_on IS NULL) per indicator, in year order.
+        # The edition rule's "latest" (superseded_on IS NULL) and a pinned edition, per
+        # indicator in year order; they carry what the totals sum (migration 0003), so that
+        # query never reads the table.
         Index(
-            "ix_observations_indicator_superseded_year",
+            "ix_observations_latest_covering",
             "indicator_id",
             "superseded_on",
             "year",
             "ally_iso3",
+            "value",
+            "edition_id",
+            "source_id",
         ),
+        Index(
+            "ix_observations_edition_covering",
+            "indicator_id",
+            "edition_id",
+            "year",
+            "ally_iso3",
+            "value",
+            "source_id",
+        ),
+        # as_of: figures in force on a date (published by then, not superseded by then).
+        Index("ix_observations_as_of_covering", "indicator_id", "published_on", "superseded_on"),
         Index(
             "ix_observations_ally_indicator_superseded",
             "ally_iso3",

@@ -73,7 +73,7 @@ def select_observations(
     sort: str | Sequence[str] = DEFAULT_SORT,
     limit: int | None = 100,
     offset: int = 0,
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
     """One page of figures chosen by `rule`, and how many figures match over all pages.
 
     `allies` are ISO3 codes and `indicators` ids, already checked (app.queries.lookups).
@@ -100,7 +100,10 @@ def select_observations(
         where.append(o.is_estimate.is_(is_estimate))
     # The rule is a filter on the row (its edition-validity interval), so counting and
     # paging are two plain indexed queries; the count touches no text column and no join.
-    total = session.execute(select(func.count()).select_from(o).where(*where)).scalar_one()
+    # Core execution (no ORM entities here), the page fetched at once: the ORM's statement
+    # handling and a fetch per row cost about as much as these small queries.
+    conn = session.connection()
+    total = conn.execute(select(func.count()).select_from(o).where(*where)).scalar_one()
     stmt = (
         select(
             o.indicator_id.label("indicator"),
@@ -125,7 +128,7 @@ def select_observations(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.execute(stmt)), total
+    return conn.execute(stmt).all(), total
 
 
 # Sort keys -> the columns they sort on.
