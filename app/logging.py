@@ -79,7 +79,6 @@ class JsonAccessLog:
     """
 
     def __init__(self) -> None:
-        self._millisecond = -1
         self._timestamp = b""
         # The per-request fields are numbers, the timestamp and a request id of safe
         # characters only (observability checks incoming ids), appended without escaping.
@@ -87,28 +86,25 @@ class JsonAccessLog:
 
     def write(self, records: Sequence[Record]) -> None:
         to_wall = time.time() - time.perf_counter()
-        chunk: list[bytes] = []
-        size = 0
+        # The millisecond of the current timestamp, in perf_counter time: many requests end
+        # in the same one.
+        ms_start = ms_end = -1.0
+        timestamp = b""
+        prefixes = self._prefixes
+        parts: list[bytes] = []
         for method, path, route, status, started, finished, request_id in records:
-            millisecond = int((finished + to_wall) * 1000)
-            if millisecond != self._millisecond:  # many requests share one millisecond
-                self._millisecond = millisecond
+            if not ms_start <= finished < ms_end:
+                millisecond = int((finished + to_wall) * 1000)
+                ms_start = millisecond / 1000 - to_wall
+                ms_end = ms_start + 0.001
                 second, fraction = divmod(millisecond, 1000)
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-                self._timestamp = f'"timestamp":"{stamp}.{fraction:03d}Z",'.encode()
+                timestamp = f'"timestamp":"{stamp}.{fraction:03d}Z",'.encode()
             shared = (method, path, route, status)
-            prefix = self._prefixes.get(shared)
-            if prefix is None:
-                prefix = self._prefix(shared)
+            prefix = prefixes.get(shared) or self._prefix(shared)
             duration = b"%.3f" % ((finished - started) * 1000)
-            line = b"".join((prefix, self._timestamp, _DURATION, duration, _ID, request_id, _END))
-            if size + len(line) > CHUNK_BYTES and chunk:
-                _write(chunk)
-                chunk, size = [], 0
-            chunk.append(line)
-            size += len(line)
-        if chunk:
-            _write(chunk)
+            parts += (prefix, timestamp, _DURATION, duration, _ID, request_id, _END)
+        _write_lines(b"".join(parts))
 
     def _prefix(self, shared: tuple[str, str, str, int]) -> bytes:
         method, path, route, status = shared
@@ -121,8 +117,17 @@ class JsonAccessLog:
         return prefix
 
 
-def _write(lines: list[bytes]) -> None:
-    sys.stdout.write(b"".join(lines).decode())
+def _write_lines(data: bytes) -> None:
+    """Write whole lines in chunks of at most CHUNK_BYTES (a longer line goes out alone)."""
+    start, end = 0, len(data)
+    while start < end:
+        cut = end
+        if end - start > CHUNK_BYTES:
+            cut = data.rfind(b"\n", start, start + CHUNK_BYTES) + 1
+            if cut <= start:
+                cut = data.find(b"\n", start + CHUNK_BYTES) + 1 or end
+        sys.stdout.write(data[start:cut].decode())
+        start = cut
     sys.stdout.flush()
 
 

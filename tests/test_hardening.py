@@ -494,3 +494,48 @@ def test_production_logs_are_json_lines_with_the_request_id(
     assert isinstance(access[0]["duration_ms"], float)
     assert all("timestamp" in line and "level" in line for line in lines)
     assert missing.headers["x-request-id"] == "trace-42"
+
+
+class _Writes:
+    """A stdout that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_production_access_lines_are_written_whole_in_pipe_sized_writes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several workers may share one pipe: a write of at most PIPE_BUF (4096) bytes is atomic,
+    # so batches go out in whole lines of at most that size; a longer line goes out alone.
+    settings = Settings(database_url=database_url, environment="production")
+    stdout = _Writes()
+    monkeypatch.setattr("sys.stdout", stdout)
+    paths = [f"/nope/{'x' * length}" for length in (10, 300, 900, 2500, 4000) for _ in range(7)]
+    try:
+        with TestClient(create_asgi(settings)) as client:
+            ids = [client.get(path).headers["x-request-id"] for path in paths]
+            ids.append(client.get("/v1/meta").headers["x-request-id"])
+    finally:
+        monkeypatch.undo()
+        create_asgi(Settings(database_url=database_url))  # back to development logs
+    access = []
+    for write in stdout.writes:
+        lines = write.splitlines()
+        assert write.endswith("\n")
+        assert len(write.encode()) <= 4096 or len(lines) == 1
+        access += [json.loads(line) for line in lines if '"event":"request"' in line]
+    assert [(a["path"], a["request_id"]) for a in access] == list(
+        zip([*paths, "/v1/meta"], ids, strict=True)
+    )
+    assert {a["status"] for a in access} == {404, 200}
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["timestamp"]) for a in access
+    )
