@@ -132,11 +132,14 @@ class Observation(Base):
         ),
         # as_of: figures in force on a date (published by then, not superseded by then).
         Index("ix_observations_as_of_covering", "indicator_id", "published_on", "superseded_on"),
+        # Per ally and indicator, in force, newest first: the allies' latest share of GDP.
         Index(
-            "ix_observations_ally_indicator_superseded",
+            "ix_observations_ally_latest",
             "ally_iso3",
             "indicator_id",
             "superseded_on",
+            "published_on",
+            "year",
         ),
         # Which editions publish an indicator, figures per edition and per source (catalogue).
         Index("ix_observations_edition_indicator", "edition_id", "indicator_id"),
