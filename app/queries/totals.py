@@ -36,6 +36,9 @@ HEADLINE_INDICATORS = ("headline_usd_bn", "headline_usd_tn")
 SHARE_INDICATOR = "share_of_nato_expenditure"
 SHARE_PLACES = Decimal("0.0001")
 MILLION_USD = "million US dollars"
+# Sums and differences are exact in this many digits: a few dozen values of at most 17
+# significant digits. The whole computation runs in one such context.
+EXACT_DIGITS = 60
 
 
 def price_basis(unit: str) -> str:
@@ -160,6 +163,20 @@ def select_totals(
         "USA": ["USA"],
     }
     joined = {m.iso3: m.accession_year for m in members}
+    with localcontext(prec=EXACT_DIGITS):
+        return _group_totals(years, by_year, pub_by_key, part_allies, group_parts, joined, measure)
+
+
+def _group_totals(
+    years: list[int],
+    by_year: dict[int, dict[str, list[tuple[_Row, Decimal]]]],
+    pub_by_key: dict[tuple[int, str], list[Published]],
+    part_allies: dict[str, list[str]],
+    group_parts: dict[str, list[str]],
+    joined: dict[str, int],
+    measure: Measure,
+) -> list[GroupTotal]:
+    """The groups of each year; runs in an EXACT_DIGITS decimal context (select_totals)."""
     out: list[GroupTotal] = []
     for year in years:
         rows_of_year = by_year.get(year, {})
@@ -196,32 +213,28 @@ class _Part:
 
 def _part(allies: list[str], rows: dict[str, list[tuple[_Row, Decimal]]]) -> _Part:
     part = _Part(Decimal(0), [], [], set(), set())
-    with localcontext() as ctx:
-        ctx.prec = 60  # exact: a few dozen values of at most 17 significant digits
-        for ally in allies:
-            ally_rows = rows.get(ally, [])
-            if len(ally_rows) != 1:
-                # No figure, or two sources disagreeing within one edition: not summable.
-                part.missing.append(ally)
-                continue
-            row, value = ally_rows[0]
-            part.value += value
-            part.allies.append(ally)
-            part.editions.add(row.edition)
-            part.sources.add(row.source)
+    for ally in allies:
+        ally_rows = rows.get(ally, [])
+        if len(ally_rows) != 1:
+            # No figure, or two sources disagreeing within one edition: not summable.
+            part.missing.append(ally)
+            continue
+        row, value = ally_rows[0]
+        part.value += value
+        part.allies.append(ally)
+        part.editions.add(row.edition)
+        part.sources.add(row.source)
     return part
 
 
 def _add_up(total: GroupTotal, parts: list[_Part]) -> None:
     acc = Decimal(0)
-    with localcontext() as ctx:
-        ctx.prec = 60
-        for part in parts:
-            acc += part.value
-            total.allies += part.allies
-            total.missing += part.missing
-            total.editions |= part.editions
-            total.sources |= part.sources
+    for part in parts:
+        acc += part.value
+        total.allies += part.allies
+        total.missing += part.missing
+        total.editions |= part.editions
+        total.sources |= part.sources
     total.allies.sort()
     total.missing.sort()
     total.value = acc if total.allies and not total.missing else None
@@ -236,9 +249,7 @@ def _with_difference(item: Published, total: GroupTotal, measure: Measure) -> Pu
     )
     if not comparable or item.value is None or total.value is None:
         return item
-    with localcontext() as ctx:
-        ctx.prec = 60
-        difference = Decimal(item.value) - total.value
+    difference = Decimal(item.value) - total.value
     return Published(**{**item.__dict__, "difference": difference})
 
 
@@ -249,9 +260,7 @@ def _share(year: int, totals: dict[str, GroupTotal], published: list[Published])
     share.editions = usa.editions | nato.editions
     share.sources = usa.sources | nato.sources
     if usa.value is not None and nato.value:
-        with localcontext() as ctx:
-            ctx.prec = 60
-            share.value = (usa.value / nato.value * 100).quantize(SHARE_PLACES)
+        share.value = (usa.value / nato.value * 100).quantize(SHARE_PLACES)
     share.published = published
     return share
 
