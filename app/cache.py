@@ -253,6 +253,9 @@ class ResponseCache:
             read_version or state_version_reader(app), settings.cache_version_check_seconds
         )
         self._version: str | None = None
+        # time.perf_counter() until which the stored answers are known to be of the current
+        # dataset version; 0: the version must be read first (see __call__).
+        self._fresh_until = 0.0
         self._keys: dict[tuple[str, bytes, bytes, bytes, bytes, bytes], Key] = {}
 
     def __len__(self) -> int:
@@ -273,12 +276,8 @@ class ResponseCache:
         without entering this one. `headers` are the request's, as a dict (ASGI servers send
         lowercase names); `now` is time.perf_counter().
         """
-        probe = self._probe
-        version = probe.version
         if (
-            version is None
-            or version != self._version
-            or (not probe.reading and now >= probe.next_check)
+            now >= self._fresh_until
             or scope["method"] not in ("GET", "HEAD")
             or b"range" in headers
         ):
@@ -302,7 +301,9 @@ class ResponseCache:
         return self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
 
     def _hit(self, entry: Entry, head: bool, if_none_match: bytes | None) -> Hit:
-        if if_none_match is not None and etag_matches(if_none_match, entry.etag):
+        if if_none_match is not None and (
+            if_none_match == entry.etag or etag_matches(if_none_match, entry.etag)
+        ):
             self.stats.not_modified += 1
             return entry.not_modified
         return entry.ok_head if head else entry.ok
@@ -336,6 +337,8 @@ class ResponseCache:
                 self.stats.invalidations += 1
             self.clear()
             self._version = version
+        # Until the next re-read is due, `lookup` may answer from what is stored.
+        self._fresh_until = probe.next_check
         raw = (
             scope["path"],
             scope["query_string"],
