@@ -115,7 +115,7 @@ class Key:
     coding: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CacheStats:
     hits: int = 0
     misses: int = 0
@@ -298,7 +298,9 @@ class ResponseCache:
             return None
         self._store.move_to_end(key.id)
         self.stats.hits += 1
-        return self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
+        if b"if-none-match" not in headers:  # the common case, without a call
+            return entry.ok if scope["method"] == "GET" else entry.ok_head
+        return self._hit(entry, scope["method"] == "HEAD", headers[b"if-none-match"])
 
     def _hit(self, entry: Entry, head: bool, if_none_match: bytes | None) -> Hit:
         if if_none_match is not None and (

@@ -37,6 +37,8 @@ class _Stdout:
 # several workers sharing one stdout never interleave mid-line.
 CHUNK_BYTES = 4096
 _DURATION, _ID, _END = b'"duration_ms":', b',"request_id":"', b'"}\n'
+# Durations under a millisecond (most cache hits), rendered once: 0.000 ... 0.999.
+_SUB_MS = [b"0.%03d" % us for us in range(1000)]
 
 
 def access_logger(settings: Settings) -> AccessLog | None:
@@ -102,7 +104,12 @@ class JsonAccessLog:
                 timestamp = f'"timestamp":"{stamp}.{fraction:03d}Z",'.encode()
             shared = (method, path, route, status)
             prefix = prefixes.get(shared) or self._prefix(shared)
-            duration = b"%.3f" % ((finished - started) * 1000)
+            microseconds = int((finished - started) * 1_000_000)
+            duration = (
+                _SUB_MS[microseconds]
+                if microseconds < 1000
+                else b"%d.%03d" % divmod(microseconds, 1000)
+            )
             parts += (prefix, timestamp, _DURATION, duration, _ID, request_id, _END)
         _write_lines(b"".join(parts))
 

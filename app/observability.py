@@ -323,7 +323,7 @@ class ObservabilityMiddleware:
         method: str = scope["method"]
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        rejection = None
+        rejection = hit = None
         if (
             # Fewer bytes than the parameter limit: fewer parameters too.
             len(query) >= self._quick_params
@@ -333,8 +333,7 @@ class ObservabilityMiddleware:
             or b"transfer-encoding" in headers
         ):
             rejection = self._reject(scope, headers)
-        hit = None
-        if rejection is None and self.cache is not None:
+        elif self.cache is not None:
             hit = self.cache.lookup(scope, headers, started)
         if hit is not None:
             status, response_headers, body, route = hit
