@@ -1,14 +1,15 @@
 """Request ids, guards, security headers, metrics and the access log, as two pure-ASGI layers.
 
 - `ObservabilityMiddleware`, the outermost layer: request id, request guards, metrics and one
-  access-log line per request. It sits outside the response cache, so a cache hit still gets
-  its request id, metrics and log line; it scans each request's headers once and adds one
-  header to each response.
+  access-log line per request. It answers cache hits itself (`ResponseCache.lookup`), so a
+  hit still gets its request id, metrics and log line but enters no other layer; it reads
+  each request's headers once and adds one header to each response.
 - `SecurityHeaders`, inside the cache: CSP and the other security headers. A cached answer
   is stored with them, so a hit is sent as stored, without scanning its headers again.
 
-Metrics are plain counters rendered in the Prometheus text format only when /metrics is
-scraped.
+`Metrics` records each answered request as a tuple and counts a batch at a time (handing the
+same batch to the access log); the counters are rendered in the Prometheus text format only
+when /metrics is scraped.
 """
 
 from __future__ import annotations
