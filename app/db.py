@@ -1,12 +1,13 @@
-"""Engines and sessions: SQLite (read-only at runtime) or PostgreSQL (read-only transactions)."""
+"""Engines and sessions: SQLite (read-only at runtime) or PostgreSQL (read-only transactions).
+
+SQLAlchemy only: the seed and migrate commands import this without loading FastAPI (the
+request-scoped session is `app.deps.SessionDep`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,13 +55,3 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, autoflush=False, expire_on_commit=False)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, from the engine the lifespan opened."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,9 +1,11 @@
-"""Shared request dependencies: the unknown-query-parameter guard and pagination bounds."""
+"""Shared request dependencies: the session, the unknown-query-parameter guard, the edition
+rule and pagination bounds."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,11 +15,21 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import SessionDep
 from app.errors import BadRequest, NotAcceptable, UnknownParameter
 from app.formats import get_json_only
 from app.queries.editions_rule import EditionRule, make_rule
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, from the engine the lifespan opened."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 # Accepted on every route by content negotiation, even where a route does not declare it.
 ALWAYS_ALLOWED = frozenset({"format"})

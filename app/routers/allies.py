@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
-from app.deps import EditionRuleDep
+from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
 from app.queries import allies as q

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app import charts
-from app.db import SessionDep
-from app.deps import EditionRuleDep
+from app.deps import EditionRuleDep, SessionDep
 from app.errors import NotAcceptable, Unprocessable, problem_responses
 from app.formats import _accepts
 from app.queries import charts as q

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import claims as q

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
 from app.queries import catalog as q

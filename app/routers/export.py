@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import export as q
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.db import SessionDep
+from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries.meta import select_dataset
 from app.schemas import Health, Ready

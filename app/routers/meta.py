@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import __version__
-from app.db import SessionDep
+from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import meta as q
 from app.schemas import EditionSummary, Meta, SourceSummary

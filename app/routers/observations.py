@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
-from app.deps import EditionRuleDep, Limit, Offset
+from app.deps import EditionRuleDep, Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response, csv_responses, link_header, page_links
 from app.queries.editions_rule import EditionRule

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
-from app.deps import IsoDate, Limit, Offset
+from app.deps import IsoDate, Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_response, link_header, page_links
 from app.queries import quotes as q
