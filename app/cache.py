@@ -124,6 +124,22 @@ class CacheStats:
     invalidations: int = 0
 
 
+RawKey = tuple[str, bytes, bytes, bytes, bytes, bytes]
+
+
+def raw_key(scope: Scope, headers: dict[bytes, bytes]) -> RawKey:
+    """What a request's answer depends on, as sent: path, query, Accept, Accept-Encoding,
+    Host, Origin. Normalised (and memoised) into a Key by ResponseCache._key."""
+    return (
+        scope["path"],
+        scope["query_string"],
+        headers.get(b"accept", b""),
+        headers.get(b"accept-encoding", b""),
+        headers.get(b"host", b""),
+        headers.get(b"origin", b""),
+    )
+
+
 def choose_coding(accept_encoding: str) -> str:
     """br, gzip or identity: the best coding the client accepts (RFC 9110 12.5.3)."""
     weights: dict[str, float] = {}
@@ -256,7 +272,7 @@ class ResponseCache:
         # time.perf_counter() until which the stored answers are known to be of the current
         # dataset version; 0: the version must be read first (see __call__).
         self._fresh_until = 0.0
-        self._keys: dict[tuple[str, bytes, bytes, bytes, bytes, bytes], Key] = {}
+        self._keys: dict[RawKey, Key] = {}
 
     def __len__(self) -> int:
         return len(self._store)
@@ -282,14 +298,7 @@ class ResponseCache:
             or b"range" in headers
         ):
             return None
-        raw = (
-            scope["path"],
-            scope["query_string"],
-            headers.get(b"accept", b""),
-            headers.get(b"accept-encoding", b""),
-            headers.get(b"host", b""),
-            headers.get(b"origin", b""),
-        )
+        raw = raw_key(scope, headers)
         key = self._keys.get(raw)
         if key is None:
             return None
@@ -341,14 +350,7 @@ class ResponseCache:
             self._version = version
         # Until the next re-read is due, `lookup` may answer from what is stored.
         self._fresh_until = probe.next_check
-        raw = (
-            scope["path"],
-            scope["query_string"],
-            headers.get(b"accept", b""),
-            headers.get(b"accept-encoding", b""),
-            headers.get(b"host", b""),
-            headers.get(b"origin", b""),
-        )
+        raw = raw_key(scope, headers)
         key = self._keys.get(raw)
         if key is None:
             key = self._key(raw)
@@ -366,7 +368,7 @@ class ResponseCache:
         hit = self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
         await send_hit(hit, scope, send)
 
-    def _key(self, raw: tuple[str, bytes, bytes, bytes, bytes, bytes]) -> Key:
+    def _key(self, raw: RawKey) -> Key:
         """The normalized key of a request's raw (path, query, headers), memoised."""
         path, query_string, accept, accept_encoding, host, origin = raw
         query = normalize_query(query_string)
