@@ -81,7 +81,6 @@ class JsonAccessLog:
     """
 
     def __init__(self) -> None:
-        self._timestamp = b""
         # The per-request fields are numbers, the timestamp and a request id of safe
         # characters only (observability checks incoming ids), appended without escaping.
         self._prefixes: dict[tuple[str, str, str, int], bytes] = {}

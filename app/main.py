@@ -258,10 +258,11 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
 
     Outermost first: observability (request id, guards, metrics, access log), the response
-    cache, security headers, CORS, then FastAPI. A cache hit never enters the layers below
-    the cache but still gets its request id, metrics and log line; the security and CORS
-    headers are part of the cached answer, which the cache keys on Origin. /metrics reads
-    the cache's own counters (`ResponseCache.stats`).
+    cache, security headers, CORS, then FastAPI. The observability layer answers a cache hit
+    itself (`ResponseCache.lookup`), with its request id, metrics and log line, and the hit
+    enters no other layer; the security and CORS headers are part of the cached answer,
+    which the cache keys on Origin. /metrics reads the cache's own counters
+    (`ResponseCache.stats`).
     """
     settings = settings or get_settings()
     configure_logging(settings)
