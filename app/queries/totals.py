@@ -163,40 +163,28 @@ def select_totals(
         "USA": ["USA"],
     }
     joined = {m.iso3: m.accession_year for m in members}
-    with localcontext(prec=EXACT_DIGITS):
-        return _group_totals(years, by_year, pub_by_key, part_allies, group_parts, joined, measure)
-
-
-def _group_totals(
-    years: list[int],
-    by_year: dict[int, dict[str, list[tuple[_Row, Decimal]]]],
-    pub_by_key: dict[tuple[int, str], list[Published]],
-    part_allies: dict[str, list[str]],
-    group_parts: dict[str, list[str]],
-    joined: dict[str, int],
-    measure: Measure,
-) -> list[GroupTotal]:
-    """The groups of each year; runs in an EXACT_DIGITS decimal context (select_totals)."""
     out: list[GroupTotal] = []
-    for year in years:
-        rows_of_year = by_year.get(year, {})
-        parts = {
-            name: _part([a for a in allies if joined[a] <= year], rows_of_year)
-            for name, allies in part_allies.items()
-        }
-        totals: dict[str, GroupTotal] = {}
-        for group, names in group_parts.items():
-            total = GroupTotal(year=year, group=group, unit=MILLION_USD)
-            _add_up(total, [parts[name] for name in names])
-            total.published = [
-                _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
-            ]
-            totals[group] = total
-        totals["USA_SHARE_OF_NATO"] = _share(
-            year, totals, pub_by_key.get((year, "USA_SHARE_OF_NATO"), [])
-        )
-        if any(t.value is not None or t.published or t.allies for t in totals.values()):
-            out.extend(totals[g] for g in GROUPS)
+    # One exact context for every sum, difference and share below (not one per operation).
+    with localcontext(prec=EXACT_DIGITS):
+        for year in years:
+            rows_of_year = by_year.get(year, {})
+            parts = {
+                name: _part([a for a in allies if joined[a] <= year], rows_of_year)
+                for name, allies in part_allies.items()
+            }
+            totals: dict[str, GroupTotal] = {}
+            for group, names in group_parts.items():
+                total = GroupTotal(year=year, group=group, unit=MILLION_USD)
+                _add_up(total, [parts[name] for name in names])
+                total.published = [
+                    _with_difference(p, total, measure) for p in pub_by_key.get((year, group), [])
+                ]
+                totals[group] = total
+            totals["USA_SHARE_OF_NATO"] = _share(
+                year, totals, pub_by_key.get((year, "USA_SHARE_OF_NATO"), [])
+            )
+            if any(t.value is not None or t.published or t.allies for t in totals.values()):
+                out.extend(totals[g] for g in GROUPS)
     return out
 
 
