@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app.analysis.editions import EditionRule
 from app.models import Ally, Edition, Indicator, Observation
-from app.queries.editions_rule import EditionRule, check_edition, in_force
+from app.queries.editions_rule import check_edition, in_force
 
 COMPLIANCE_INDICATOR = "share_gdp"
 

@@ -6,6 +6,12 @@ import datetime as dt
 
 from pydantic import Field
 
+from app.analysis import claims as k
+from app.analysis import compliance as c
+from app.analysis import revisions as r
+from app.analysis import totals as t
+from app.analysis.decimals import decimal_text, number_or_none, text_or_none
+from app.analysis.editions import EditionRule
 from app.schemas import EditionRuleRead, Schema
 
 # --- compliance --------------------------------------------------------------------------------
@@ -33,6 +39,16 @@ class ComplianceRule(Schema):
             "failing"
         ]
     )
+
+    @classmethod
+    def from_rule(cls, rule: c.ComplianceRule) -> ComplianceRule:
+        return cls(
+            indicator=rule.indicator,
+            threshold=float(rule.threshold),
+            basis=rule.basis.value,
+            comparison=rule.comparison,
+            description=rule.description,
+        )
 
 
 class ComplianceItem(Schema):
@@ -74,6 +90,28 @@ class ComplianceItem(Schema):
         examples=["Iceland has no armed forces: no expenditure figures"],
     )
 
+    @classmethod
+    def from_status(cls, status: c.Status) -> ComplianceItem:
+        figure = status.figure
+        return cls(
+            ally=status.ally,
+            name=status.name,
+            year=status.year,
+            value=float(figure.value) if figure else None,
+            value_text=figure.value if figure else None,
+            compared_value_text=text_or_none(status.compared),
+            edition=figure.edition if figure else None,
+            source=figure.source if figure else None,
+            is_estimate=figure.is_estimate if figure else None,
+            unit=figure.unit if figure else None,
+            meets=status.meets,
+            status=status.status,
+            gap_pp=number_or_none(status.gap),
+            gap_pp_text=text_or_none(status.gap),
+            shortfall_usd_million=number_or_none(status.shortfall),
+            reason=status.reason,
+        )
+
 
 class ComplianceSummary(Schema):
     meeting: int = Field(examples=[22])
@@ -87,6 +125,10 @@ class ComplianceSummary(Schema):
         "threshold (counted in none of the classes).",
         examples=[[]],
     )
+
+    @classmethod
+    def from_summary(cls, summary: c.Summary) -> ComplianceSummary:
+        return cls.model_validate(summary.as_dict())
 
 
 class PublishedCountRead(Schema):
@@ -109,6 +151,24 @@ class PublishedCountRead(Schema):
         examples=[False],
     )
 
+    @classmethod
+    def from_check(cls, check: c.CountCheck) -> PublishedCountRead:
+        count = check.published
+        return cls(
+            aggregate=count.aggregate,
+            indicator=count.indicator,
+            year=count.year,
+            value=number_or_none(count.value),
+            value_text=count.value,
+            qualifier=count.qualifier,
+            unit=count.unit,
+            edition=count.edition,
+            source=count.source,
+            is_estimate=count.is_estimate,
+            computed_meeting=check.computed_meeting,
+            mismatch=check.mismatch,
+        )
+
 
 class ComplianceRead(Schema):
     edition_rule: EditionRuleRead
@@ -125,6 +185,19 @@ class ComplianceRead(Schema):
     items: list[ComplianceItem]
     total: int = Field(examples=[32])
 
+    @classmethod
+    def from_result(cls, result: c.ComplianceResult) -> ComplianceRead:
+        return cls(
+            edition_rule=EditionRuleRead.from_rule(result.edition_rule),
+            rule=ComplianceRule.from_rule(result.rule),
+            year=result.year,
+            editions=result.editions,
+            summary=ComplianceSummary.from_summary(result.summary),
+            published_counts=[PublishedCountRead.from_check(k) for k in result.counts],
+            items=[ComplianceItem.from_status(s) for s in result.statuses],
+            total=len(result.statuses),
+        )
+
 
 class ComplianceYear(Schema):
     year: int = Field(examples=[2024])
@@ -138,12 +211,30 @@ class ComplianceYear(Schema):
     editions: list[str] = Field(examples=[["2026-07"]])
     published_counts: list[PublishedCountRead]
 
+    @classmethod
+    def from_year(cls, entry: c.YearCompliance) -> ComplianceYear:
+        return cls(
+            year=entry.year,
+            editions=entry.editions,
+            published_counts=[PublishedCountRead.from_check(k) for k in entry.counts],
+            **entry.summary.as_dict(),
+        )
+
 
 class ComplianceHistoryRead(Schema):
     edition_rule: EditionRuleRead
     rule: ComplianceRule
     items: list[ComplianceYear]
     total: int
+
+    @classmethod
+    def from_history(cls, history: c.ComplianceHistory) -> ComplianceHistoryRead:
+        return cls(
+            edition_rule=EditionRuleRead.from_rule(history.edition_rule),
+            rule=ComplianceRule.from_rule(history.rule),
+            items=[ComplianceYear.from_year(y) for y in history.years],
+            total=len(history.years),
+        )
 
 
 # --- totals ------------------------------------------------------------------------------------
@@ -172,6 +263,23 @@ class PublishedTotal(Schema):
     )
     difference_text: str | None = Field(examples=["0E-13"])
 
+    @classmethod
+    def from_published(cls, p: t.Published) -> PublishedTotal:
+        return cls(
+            aggregate=p.aggregate,
+            indicator=p.indicator,
+            value=number_or_none(p.value),
+            value_text=p.value,
+            qualifier=p.qualifier,
+            unit=p.unit,
+            price_basis=p.basis,
+            edition=p.edition,
+            source=p.source,
+            is_estimate=p.is_estimate,
+            difference=number_or_none(p.difference),
+            difference_text=text_or_none(p.difference),
+        )
+
 
 class TotalItem(Schema):
     """One group in one year: the sum of per-ally values beside the published figures."""
@@ -198,12 +306,39 @@ class TotalItem(Schema):
     mixed_editions: bool = Field(description="The sum combines more than one edition.")
     published: list[PublishedTotal]
 
+    @classmethod
+    def from_total(cls, total: t.GroupTotal) -> TotalItem:
+        return cls(
+            year=total.year,
+            group=total.group,
+            computed_value=number_or_none(total.value),
+            computed_value_text=text_or_none(total.value),
+            computed_unit=total.unit,
+            computed_allies=len(total.allies),
+            computed_missing=total.missing,
+            computed_editions=sorted(total.editions),
+            computed_sources=sorted(total.sources),
+            mixed_editions=len(total.editions) > 1,
+            published=[PublishedTotal.from_published(p) for p in total.published],
+        )
+
 
 class TotalsRead(Schema):
     edition_rule: EditionRuleRead
     measure: str = Field(examples=["usd_current"])
     items: list[TotalItem]
     total: int
+
+    @classmethod
+    def from_totals(
+        cls, totals: list[t.GroupTotal], *, measure: t.Measure, rule: EditionRule
+    ) -> TotalsRead:
+        return cls(
+            edition_rule=EditionRuleRead.from_rule(rule),
+            measure=measure.value,
+            items=[TotalItem.from_total(total) for total in totals],
+            total=len(totals),
+        )
 
 
 # --- revisions ---------------------------------------------------------------------------------
@@ -241,6 +376,26 @@ class RevisionItem(Schema):
         examples=[1],
     )
 
+    @classmethod
+    def from_revision(cls, revision: r.Revision) -> RevisionItem:
+        return cls(
+            edition=revision.edition,
+            published_on=revision.published_on,
+            expenditure_definition=revision.definition,
+            definition_changed=revision.definition_changed,
+            value=number_or_none(revision.value),
+            value_text=revision.value,
+            value_published=text_or_none(revision.value_published),
+            qualifier=revision.qualifier,
+            unit=revision.unit,
+            source=revision.source,
+            is_estimate=revision.is_estimate,
+            change=number_or_none(revision.change),
+            change_text=text_or_none(revision.change),
+            change_published=text_or_none(revision.change_published),
+            sources_in_edition=revision.sources_in_edition,
+        )
+
 
 class RevisionsRead(Schema):
     ally: str | None = Field(examples=["USA"])
@@ -250,6 +405,18 @@ class RevisionsRead(Schema):
     year: int = Field(examples=[2024])
     items: list[RevisionItem]
     total: int
+
+    @classmethod
+    def from_chain(cls, chain: r.RevisionChain) -> RevisionsRead:
+        return cls(
+            ally=chain.ally,
+            aggregate=chain.aggregate,
+            name=chain.name,
+            indicator=chain.indicator,
+            year=chain.year,
+            items=[RevisionItem.from_revision(item) for item in chain.items],
+            total=len(chain.items),
+        )
 
 
 class ChangeItem(Schema):
@@ -266,6 +433,23 @@ class ChangeItem(Schema):
     change: float = Field(description="to minus from, exact.", examples=[-0.69])
     change_text: str = Field(examples=["-0.69"])
 
+    @classmethod
+    def from_change(cls, change: r.Change) -> ChangeItem:
+        return cls(
+            ally=change.ally,
+            name=change.name,
+            indicator=change.indicator,
+            year=change.year,
+            from_value=float(change.from_value),
+            from_value_text=change.from_value,
+            from_source=change.from_source,
+            to_value=float(change.to_value),
+            to_value_text=change.to_value,
+            to_source=change.to_source,
+            change=float(change.change),
+            change_text=decimal_text(change.change),
+        )
+
 
 class FlipItem(Schema):
     ally: str = Field(examples=["MNE"])
@@ -275,6 +459,18 @@ class FlipItem(Schema):
     to_value_text: str
     from_meets: bool
     to_meets: bool
+
+    @classmethod
+    def from_flip(cls, flip: r.Flip) -> FlipItem:
+        return cls(
+            ally=flip.ally,
+            name=flip.name,
+            year=flip.year,
+            from_value_text=flip.from_value,
+            to_value_text=flip.to_value,
+            from_meets=flip.from_meets,
+            to_meets=flip.to_meets,
+        )
 
 
 class ChangesRead(Schema):
@@ -298,6 +494,26 @@ class ChangesRead(Schema):
     offset: int
     next: str | None
     prev: str | None
+
+    @classmethod
+    def from_changes(
+        cls, result: r.ChangeSet, *, limit: int, offset: int, links: dict[str, str | None]
+    ) -> ChangesRead:
+        """One page (`offset`, `limit`) of the changes, with every flip."""
+        return cls(
+            from_edition=result.from_edition,
+            to_edition=result.to_edition,
+            definition_changed=result.definition_changed,
+            from_definition=result.from_definition,
+            to_definition=result.to_definition,
+            compliance_rule=ComplianceRule.from_rule(result.rule) if result.rule else None,
+            flips=[FlipItem.from_flip(f) for f in result.flips],
+            items=[ChangeItem.from_change(c) for c in result.changes[offset : offset + limit]],
+            total=len(result.changes),
+            limit=limit,
+            offset=offset,
+            **links,
+        )
 
 
 # --- quotes ------------------------------------------------------------------------------------
@@ -357,6 +573,21 @@ class ClaimVerdict(Schema):
         examples=["22"],
     )
 
+    @classmethod
+    def from_verdict(cls, v: k.Verdict) -> ClaimVerdict:
+        return cls(
+            edition=v.edition,
+            published_on=v.published_on,
+            expenditure_definition=v.definition,
+            verdict=v.verdict,
+            value=number_or_none(v.value),
+            value_text=v.value,
+            compared_text=v.compared,
+            source=v.source,
+            covered_allies=v.covered,
+            published_count=v.published_count,
+        )
+
 
 class ClaimRead(Schema):
     claim: str = Field(examples=["USA share_gdp 2024 = 3.19"])
@@ -369,3 +600,15 @@ class ClaimRead(Schema):
     not_covered_by: list[str] = Field(examples=[["2024-02", "2024-03", "2025-02"]])
     items: list[ClaimVerdict]
     total: int
+
+    @classmethod
+    def from_result(cls, result: k.ClaimResult) -> ClaimRead:
+        return cls(
+            claim=result.claim,
+            rule=result.rule,
+            supported_by=result.editions_with("match"),
+            contradicted_by=result.editions_with("mismatch"),
+            not_covered_by=result.editions_with("not_covered"),
+            items=[ClaimVerdict.from_verdict(v) for v in result.verdicts],
+            total=len(result.verdicts),
+        )
