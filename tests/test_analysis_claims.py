@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from app.analysis.claims import check_claim_arguments, judge_count, judge_value
-from app.analysis.compliance import Basis, Figure
+from app.analysis.compliance import Basis, ComplianceRule, Figure
 from app.errors import BadRequest
 
 EDITIONS = [
@@ -63,11 +63,9 @@ def test_a_count_is_decided_only_when_every_ally_has_a_figure() -> None:
         EDITIONS,
         NAMES,
         {"2024-06": "2"},
-        indicator="share_gdp",
         year=2024,
         count=2,
-        threshold=Decimal("2"),
-        basis=Basis.full_precision,
+        rule=ComplianceRule("share_gdp", Decimal("2"), Basis.full_precision),
     )
     assert [
         (v.edition, v.verdict, v.value, v.covered, v.published_count) for v in result.verdicts

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.analysis.compliance import ICELAND, Basis, Figure, classify
+from app.analysis.compliance import ICELAND, ComplianceRule, Figure, classify
 from app.analysis.decimals import decimal_text
 from app.analysis.editions import EditionRule
 from app.errors import BadRequest
@@ -112,11 +112,9 @@ def judge_count(
     names: dict[str, str],
     published: dict[str, str | None],
     *,
-    indicator: str,
     year: int,
     count: int,
-    threshold: Decimal,
-    basis: Basis,
+    rule: ComplianceRule,
 ) -> ClaimResult:
     """Each edition's figures classified; `published` maps an edition to its published count."""
     by_edition: dict[str, list[Figure]] = defaultdict(list)
@@ -138,13 +136,7 @@ def judge_count(
             )
             continue
         _, summary = classify(
-            of_edition,
-            names,
-            indicator=indicator,
-            year=year,
-            threshold=threshold,
-            basis=basis,
-            rule=EditionRule(edition=edition),
+            of_edition, names, year=year, rule=rule, edition_rule=EditionRule(edition=edition)
         )
         meeting = len(summary.meeting)
         undecided = len([a for a in summary.no_data if a != ICELAND]) + len(summary.conflicting)
@@ -166,10 +158,11 @@ def judge_count(
                 published_count=published.get(edition),
             )
         )
+    threshold = decimal_text(rule.threshold)
     return ClaimResult(
-        claim=f"{count} allies with {indicator} >= {decimal_text(threshold)} in {year}",
+        claim=f"{count} allies with {rule.indicator} >= {threshold} in {year}",
         rule=f"the edition's figures give exactly {count} allies at or above "
-        f"{decimal_text(threshold)} ({basis.value} basis); not_covered when allies without a "
+        f"{threshold} ({rule.basis.value} basis); not_covered when allies without a "
         "figure could change the count",
         verdicts=verdicts,
     )

@@ -205,13 +205,12 @@ def classify(
     figures: Iterable[Figure],
     names: dict[str, str],
     *,
-    indicator: str,
     year: int,
-    threshold: Decimal,
-    basis: Basis,
-    rule: EditionRule,
+    rule: ComplianceRule,
+    edition_rule: EditionRule,
 ) -> tuple[list[Status], Summary]:
     """One status per figure (two when one edition has two sources), one per ally without."""
+    indicator, threshold, basis = rule.indicator, rule.threshold, rule.basis
     by_ally: dict[str, list[Figure]] = defaultdict(list)
     for figure in figures:
         by_ally[figure.ally].append(figure)
@@ -220,7 +219,7 @@ def classify(
     for ally, name in names.items():
         rows = [] if ally == ICELAND else by_ally.get(ally, [])
         if not rows:
-            reason = missing_reason(ally, name, indicator, year, rule)
+            reason = missing_reason(ally, name, indicator, year, edition_rule)
             statuses.append(Status(ally, name, year, None, None, None, None, None, reason))
             summary.no_data.append(ally)
             continue
@@ -318,15 +317,7 @@ def assess_year(
     edition_rule: EditionRule,
 ) -> ComplianceResult:
     """Classify one year's figures and set the published counts beside the computed one."""
-    statuses, summary = classify(
-        figures,
-        names,
-        indicator=rule.indicator,
-        year=year,
-        threshold=rule.threshold,
-        basis=rule.basis,
-        rule=edition_rule,
-    )
+    statuses, summary = classify(figures, names, year=year, rule=rule, edition_rule=edition_rule)
     editions = sorted({f.edition for f in figures})
     counts = check_counts(published, len(summary.meeting), editions)
     return ComplianceResult(rule, edition_rule, year, statuses, summary, editions, counts)
@@ -349,15 +340,7 @@ def assess_history(
         by_year[figure.year].append(figure)
     years = []
     for year in sorted(by_year):
-        _, summary = classify(
-            by_year[year],
-            names,
-            indicator=rule.indicator,
-            year=year,
-            threshold=rule.threshold,
-            basis=rule.basis,
-            rule=edition_rule,
-        )
+        _, summary = classify(by_year[year], names, year=year, rule=rule, edition_rule=edition_rule)
         editions = sorted({f.edition for f in by_year[year]})
         counts = check_counts(published_by_year.get(year, []), len(summary.meeting), editions)
         years.append(YearCompliance(year, summary, editions, counts))

@@ -69,8 +69,9 @@ def check_count_claim(
         ).where(Observation.indicator_id == indicator, Observation.year == year)
     ).all()
     figures = [Figure(*row) for row in rows]  # in Figure's field order
+    rule = ComplianceRule(indicator, threshold, basis)
     published: dict[str, str | None] = {}
-    if counts_apply(ComplianceRule(indicator, threshold, basis)):
+    if counts_apply(rule):
         for edition, value in session.execute(
             select(Aggregate.edition_id, Aggregate.value).where(
                 Aggregate.aggregate == "ALLIES",
@@ -84,11 +85,9 @@ def check_count_claim(
         _editions(session),
         select_ally_names(session),
         published,
-        indicator=indicator,
         year=year,
         count=count,
-        threshold=threshold,
-        basis=basis,
+        rule=rule,
     )
 
 
