@@ -13,7 +13,7 @@ from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import claims as q
-from app.schemas.analysis import ClaimRead
+from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 

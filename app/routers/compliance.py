@@ -13,7 +13,7 @@ from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import compliance as q
-from app.schemas.analysis import ComplianceHistoryRead, ComplianceRead
+from app.schemas.compliance import ComplianceHistoryRead, ComplianceRead
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
 

@@ -13,7 +13,7 @@ from app.deps import Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response, link_header, page_links
 from app.queries import revisions as q
-from app.schemas.analysis import ChangesRead, RevisionsRead
+from app.schemas.revisions import ChangesRead, RevisionsRead
 
 router = APIRouter(prefix="/v1", tags=["revisions"])
 

@@ -12,7 +12,7 @@ from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import totals as q
-from app.schemas.analysis import TotalsRead
+from app.schemas.totals import TotalsRead
 
 router = APIRouter(prefix="/v1", tags=["totals"])
 
