@@ -17,9 +17,10 @@ from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.analysis.editions import EditionRule
 from app.errors import BadRequest, NotAcceptable, UnknownParameter
 from app.formats import get_json_only
-from app.queries.editions_rule import EditionRule, make_rule
+from app.queries.editions_rule import make_rule
 
 
 def get_session(request: Request) -> Iterator[Session]:

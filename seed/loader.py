@@ -1,4 +1,5 @@
-"""Validate the seed CSV files completely, then load them in one transaction (or not at all)."""
+"""Read the seed CSV files, validate them completely against the data contract (contract.py),
+then load them in one transaction (or not at all)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,16 @@ import hashlib
 import io
 import math
 import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
 
-from app.models import (
-    Aggregate,
-    Ally,
-    Base,
-    DatasetVersion,
-    Edition,
-    Indicator,
-    Observation,
-    Quote,
-    Source,
-)
+from app.models import Aggregate, DatasetVersion, Observation, Quote
+from seed.contract import DATA_FILES, SPECS, CellError, FileSpec, fold, row_rules
 
 MAX_ERRORS = 50
 
@@ -56,282 +46,11 @@ class SeedError(Exception):
         super().__init__(f"{len(self.problems)} problem(s) in the seed data:\n{shown}{suffix}")
 
 
-class CellError(ValueError):
-    """A cell that does not parse; the message is the reason shown to the user."""
-
-
-# --- cell parsers: text in, typed value out, CellError with a readable reason otherwise ----------
-
-Parser = Callable[[str], Any]
-
-
-def text(cell: str) -> str:
-    if cell == "":
-        raise CellError("is required but empty")
-    return cell
-
-
-def optional_text(cell: str) -> str | None:
-    return cell or None
-
-
-def pattern(regex: str, example: str) -> Parser:
-    compiled = re.compile(regex)
-
-    def parse(cell: str) -> str:
-        if not compiled.fullmatch(cell):
-            raise CellError(f"{cell!r} is not of the form {example}")
-        return cell
-
-    return parse
-
-
-def one_of(*choices: str) -> Parser:
-    def parse(cell: str) -> str:
-        if cell not in choices:
-            raise CellError(f"{cell!r} is not one of {', '.join(choices)}")
-        return cell
-
-    return parse
-
-
-def integer(lo: int, hi: int) -> Parser:
-    def parse(cell: str) -> int:
-        if not re.fullmatch(r"-?[0-9]+", cell):
-            raise CellError(f"{cell!r} is not a whole number")
-        number = int(cell)
-        if not lo <= number <= hi:
-            raise CellError(f"{number} is outside {lo}..{hi}")
-        return number
-
-    return parse
-
-
-def optional(parser: Parser) -> Parser:
-    def parse(cell: str) -> Any:
-        return None if cell == "" else parser(cell)
-
-    return parse
-
-
-def boolean(cell: str) -> bool:
-    if cell == "true":
-        return True
-    if cell == "false":
-        return False
-    raise CellError(f"{cell!r} is not true or false")
-
-
-def date(cell: str) -> dt.date:
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell):
-        try:
-            return dt.date.fromisoformat(cell)
-        except ValueError:
-            pass
-    raise CellError(f"{cell!r} is not a date YYYY-MM-DD")
-
-
-def year_list(cell: str) -> str:
-    for part in cell.split(" ") if cell else []:
-        integer(1949, 2100)(part)
-    return cell
-
-
-def decimal_text(cell: str) -> str:
-    """A published number: kept as its exact text; it must be a finite decimal."""
-    try:
-        number = Decimal(cell)
-    except InvalidOperation:
-        raise CellError(f"{cell!r} is not a number") from None
-    if not number.is_finite() or not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", cell):
-        raise CellError(f"{cell!r} is not a finite decimal number")
-    # The API serves values as JSON numbers (IEEE doubles): refuse a figure that a double
-    # cannot carry exactly rather than serve it rounded.
-    if Decimal(float(cell)) != number and Decimal(repr(float(cell))) != number:
-        raise CellError(f"{cell!r} has more digits than a JSON number can carry exactly")
-    return cell
-
-
 def number_of(value: str) -> float:
     number = float(value)
     if not math.isfinite(number):
         raise CellError(f"{value!r} is out of range")
     return number
-
-
-YEAR = integer(1949, 2100)
-ISO3 = pattern(r"[A-Z]{3}", "three capital letters (ISO 3166 alpha-3)")
-EDITION_ID = pattern(r"[0-9]{4}-(0[1-9]|1[0-2])", "YYYY-MM")
-SLUG = pattern(r"[a-z0-9][a-z0-9-]*", "a lower-case slug (a-z, 0-9, -)")
-
-
-# --- file specifications --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    """One data file: its columns, how each parses, its key and its references."""
-
-    name: str
-    model: type[Base]
-    columns: dict[str, Parser]
-    key: tuple[str, ...]
-    # column -> file whose key it must name
-    references: dict[str, str] = field(default_factory=dict)
-    # csv column -> model attribute where they differ
-    renames: dict[str, str] = field(default_factory=dict)
-    unique: tuple[tuple[str, ...], ...] = ()
-    # Figures only: the key the edition rule resolves on (the identity without edition and
-    # source); the loader derives each row's edition-validity interval from it.
-    figure_key: tuple[str, ...] = ()
-
-
-SPECS: tuple[FileSpec, ...] = (
-    FileSpec(
-        "allies.csv",
-        Ally,
-        {
-            "iso3": ISO3,
-            "iso2": pattern(r"[A-Z]{2}", "two capital letters (ISO 3166 alpha-2)"),
-            "iso_numeric": pattern(r"[0-9]{3}", "three digits (ISO 3166 numeric)"),
-            "name": text,
-            "iso_name": text,
-            "accession_year": YEAR,
-            "accession_date": optional(date),
-            # Empty for Iceland, which is in no expenditure table.
-            "currency_iso4217": optional(pattern(r"[A-Z]{3}", "three capital letters (ISO 4217)")),
-            "nato_currency_label": optional_text,
-            "in_expenditure_tables": boolean,
-            "national_2pct_commitment_2024_06": optional(boolean),
-            "region": one_of("europe", "north_america"),
-            "notes": optional_text,
-        },
-        key=("iso3",),
-        unique=(("iso2",),),
-    ),
-    FileSpec(
-        "editions.csv",
-        Edition,
-        {
-            "id": EDITION_ID,
-            "title": text,
-            "publisher": text,
-            "published_on": date,
-            "data_cutoff_on": optional(date),
-            "kind": one_of("expenditure_report", "annual_report", "press_statement"),
-            "constant_price_base_year": optional(YEAR),
-            "estimate_years": year_list,
-            "official_tables_available": boolean,
-            "expenditure_definition": one_of(
-                "nato_defence_expenditure", "core_defence_expenditure"
-            ),
-            "notes": optional_text,
-        },
-        key=("id",),
-        unique=(("published_on",),),
-    ),
-    FileSpec(
-        "sources.csv",
-        Source,
-        {
-            "id": SLUG,
-            "title": text,
-            "url": optional_text,
-            "publisher": text,
-            "kind": text,
-            "trust": one_of("high", "medium-high", "medium", "medium-low", "low"),
-            "notes": optional_text,
-        },
-        key=("id",),
-    ),
-    FileSpec(
-        "indicators.csv",
-        Indicator,
-        {
-            "id": pattern(r"[a-z0-9_]+", "a snake_case identifier"),
-            "name": text,
-            "unit": text,
-            "description": text,
-            "notes": optional_text,
-        },
-        key=("id",),
-    ),
-    FileSpec(
-        "observations.csv",
-        Observation,
-        {
-            "indicator": text,
-            "ally_iso3": ISO3,
-            "year": YEAR,
-            "value": decimal_text,
-            "edition": EDITION_ID,
-            "is_estimate": boolean,
-            "source_id": text,
-            "unit": text,
-            "notes": optional_text,
-        },
-        key=("indicator", "ally_iso3", "year", "edition", "source_id"),
-        references={
-            "indicator": "indicators.csv",
-            "ally_iso3": "allies.csv",
-            "edition": "editions.csv",
-            "source_id": "sources.csv",
-        },
-        renames={"indicator": "indicator_id", "edition": "edition_id"},
-        figure_key=("indicator", "ally_iso3", "year"),
-    ),
-    FileSpec(
-        "aggregates.csv",
-        Aggregate,
-        {
-            "aggregate": one_of(
-                "NATO_TOTAL", "NATO_EUROPE_CANADA", "NATO_EUROPE", "USA_SHARE_OF_NATO", "ALLIES"
-            ),
-            "indicator": text,
-            "year": YEAR,
-            "value": optional(decimal_text),
-            "qualifier": optional_text,
-            "unit": text,
-            "edition": EDITION_ID,
-            "is_estimate": boolean,
-            "source_id": text,
-            "notes": optional_text,
-        },
-        key=("aggregate", "indicator", "year", "edition", "source_id"),
-        references={
-            "indicator": "indicators.csv",
-            "edition": "editions.csv",
-            "source_id": "sources.csv",
-        },
-        renames={"indicator": "indicator_id", "edition": "edition_id"},
-        figure_key=("aggregate", "indicator", "year"),
-    ),
-    FileSpec(
-        "quotes.csv",
-        Quote,
-        {
-            "id": SLUG,
-            "speaker": text,
-            "role": text,
-            "said_on": date,
-            "text": text,
-            "language": pattern(r"[a-z]{2}", "two lower-case letters (ISO 639-1)"),
-            "source_id": text,
-            "context": optional_text,
-            "verification": text,
-        },
-        key=("id",),
-        references={"source_id": "sources.csv"},
-    ),
-)
-
-DATA_FILES = tuple(spec.name for spec in SPECS)
-
-
-def fold(value: str) -> str:
-    """Case- and accent-insensitive form of a text, for search ('Türkiye' -> 'turkiye')."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 # --- reading and validating ----------------------------------------------------------------------
@@ -460,7 +179,7 @@ def _parse_file(
                     ok = False
                 seen_values.setdefault(value, line)
             if ok:
-                extra_problem = _row_rules(spec.name, row)
+                extra_problem = row_rules(spec.name, row)
                 if extra_problem:
                     problems.append(Problem(name, line, extra_problem))
                     continue
@@ -474,16 +193,6 @@ def _parse_file(
 def records_line(content: str, exc: csv.Error) -> int:
     match = re.search(r"line (\d+)", str(exc))
     return int(match.group(1)) if match else content.count("\n") + 1
-
-
-def _row_rules(name: str, row: dict[str, Any]) -> str | None:
-    """Rules that involve more than one cell."""
-    if name == "aggregates.csv" and row["value"] is None and not row["qualifier"]:
-        return "column value: empty, and no qualifier says why (an empty value needs wording)"
-    accession = row.get("accession_date") if name == "allies.csv" else None
-    if accession is not None and accession.year != row["accession_year"]:
-        return "column accession_date: its year differs from accession_year"
-    return None
 
 
 def read_dataset(data_dir: Path) -> Dataset:
@@ -511,6 +220,15 @@ def read_dataset(data_dir: Path) -> Dataset:
     for name in DATA_FILES:
         digest.update(f"{name}\0{hashes[name]}\n".encode())
     return Dataset(rows=rows, version=digest.hexdigest(), file_hashes=hashes)
+
+
+def validate(data_dir: Path) -> list[Problem]:
+    """Every problem of the data files in `data_dir`, sorted; empty when they would load."""
+    try:
+        read_dataset(data_dir)
+    except SeedError as exc:
+        return exc.problems
+    return []
 
 
 # --- loading --------------------------------------------------------------------------------------

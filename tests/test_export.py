@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from app.config import DEFAULT_DATA_DIR, Settings
 from app.main import create_asgi
 from app.migrate import upgrade
-from seed.loader import SPECS
+from seed.contract import SPECS
 from tests.conftest import data_rows
 
 CSV_FILES = [spec.name for spec in SPECS]

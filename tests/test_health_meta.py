@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from app.config import DEFAULT_DATA_DIR, Settings
 from app.main import create_asgi
 from app.migrate import upgrade
-from seed.loader import SPECS, read_dataset
+from seed.contract import SPECS
+from seed.loader import read_dataset
 from tests.conftest import data_rows
 
 

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from app.config import DEFAULT_DATA_DIR
 from app.errors import NotAcceptable
 from app.formats import Format, negotiate
-from seed import loader
-from seed.loader import CellError, SeedError
+from seed import contract, loader
+from seed.contract import CellError
+from seed.loader import SeedError
 from tests.test_hardening import OPERATIONS, PROBLEM, _required_query, _url
 
 CLIENT_SETTINGS = settings(
@@ -99,15 +100,15 @@ def test_negotiation_picks_a_format_or_says_406(parts: list[str], explicit: Form
 # --- seed cells -------------------------------------------------------------------------------
 
 CELL_PARSERS = {
-    "year": loader.YEAR,
-    "iso3": loader.ISO3,
-    "edition": loader.EDITION_ID,
-    "slug": loader.SLUG,
-    "boolean": loader.boolean,
-    "date": loader.date,
-    "year_list": loader.year_list,
-    "decimal": loader.decimal_text,
-    "text": loader.text,
+    "year": contract.YEAR,
+    "iso3": contract.ISO3,
+    "edition": contract.EDITION_ID,
+    "slug": contract.SLUG,
+    "boolean": contract.boolean,
+    "date": contract.date,
+    "year_list": contract.year_list,
+    "decimal": contract.decimal_text,
+    "text": contract.text,
 }
 
 
@@ -136,7 +137,7 @@ def test_a_cell_parses_or_is_refused_with_a_reason(parser: str, cell: str) -> No
 
 @given(cell=st.text(max_size=40) | NUMBER_LIKE)
 def test_a_published_number_is_ascii_and_kept_as_its_exact_text(cell: str) -> None:
-    kept, reason = _parse(loader.decimal_text, cell)
+    kept, reason = _parse(contract.decimal_text, cell)
     if reason:
         return
     assert kept == cell
@@ -147,24 +148,24 @@ def test_a_published_number_is_ascii_and_kept_as_its_exact_text(cell: str) -> No
 @given(value=st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9))
 def test_every_two_decimal_figure_round_trips(value: Decimal) -> None:
     text = f"{value:.2f}"
-    kept, reason = _parse(loader.decimal_text, text)
+    kept, reason = _parse(contract.decimal_text, text)
     assert kept == text or "more digits than a JSON number" in reason
 
 
 @given(year=st.integers(min_value=-(10**6), max_value=10**6))
 def test_years_inside_the_range_parse_and_outside_are_refused(year: int) -> None:
     if 1949 <= year <= 2100:
-        assert loader.YEAR(str(year)) == year
+        assert contract.YEAR(str(year)) == year
     else:
         with pytest.raises(CellError, match=r"outside 1949\.\.2100"):
-            loader.YEAR(str(year))
+            contract.YEAR(str(year))
 
 
 @given(day=st.dates())
 def test_every_iso_date_round_trips(day: dt.date) -> None:
     text = day.isoformat()
     if len(text) == 10:
-        assert loader.date(text) == day
+        assert contract.date(text) == day
 
 
 # --- seed files -------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Aggregate, DatasetVersion, Observation
 from seed import loader
-from seed.loader import SPECS, SeedError, load, read_dataset
+from seed.contract import SPECS, FileSpec
+from seed.loader import Problem, SeedError, load, read_dataset, validate
 from tests.conftest import data_rows
 
 
@@ -279,7 +280,7 @@ def test_failure_during_insert_rolls_back_everything(
     before = _counts(seeded_scratch)
     original = loader._db_rows
 
-    def failing(spec: loader.FileSpec, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    def failing(spec: FileSpec, rows: list[dict[str, object]]) -> list[dict[str, object]]:
         if spec.name == "quotes.csv":
             raise RuntimeError("disk full")
         return original(spec, rows)
@@ -290,6 +291,17 @@ def test_failure_during_insert_rolls_back_everything(
         load(engine, data_copy)
     engine.dispose()
     assert _counts(seeded_scratch) == before
+
+
+def test_validate_lists_every_problem_without_raising(data_copy: Path) -> None:
+    assert validate(DEFAULT_DATA_DIR) == []
+    path = data_copy / "observations.csv"
+    _replace_line(path, 3, _line(path, 3).replace(b",2014,", b",1800,"))
+    (data_copy / "sources.csv").write_bytes(b"")
+    assert validate(data_copy) == [
+        Problem("observations.csv", 3, "column year: 1800 is outside 1949..2100"),
+        Problem("sources.csv", 1, "is empty: expected a header row and data rows"),
+    ]
 
 
 def test_cli_check_data_reports_file_line_reason(data_copy: Path) -> None:

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app.analysis.editions import EditionRule
+from app.errors import Unprocessable
 from app.models import Ally, Edition, Indicator, Observation
-from app.queries.editions_rule import EditionRule, check_edition, in_force
+from app.queries.editions_rule import check_edition, in_force
+from app.queries.lookups import get_ally_iso3, indicator_filter
 
 COMPLIANCE_INDICATOR = "share_gdp"
 
@@ -40,6 +43,65 @@ class IndicatorInfo:
     id: str
     name: str
     unit: str
+
+
+@dataclass(frozen=True)
+class RankedYear:
+    """Every ally's share of GDP in one year under an edition rule."""
+
+    year: int
+    indicator: IndicatorInfo
+    rows: list[RankedRow]
+
+
+@dataclass(frozen=True)
+class AllySeries:
+    """One ally's series of one indicator, edition by edition."""
+
+    iso3: str
+    name: str
+    indicator: IndicatorInfo
+    editions: list[str]  # the editions asked for; empty: every edition with figures
+    rows: list[SeriesRow]
+
+
+def select_ranked(session: Session, *, rule: EditionRule, year: int | None) -> RankedYear:
+    """The ranked year (default: the newest year with figures under `rule`)."""
+    indicator = select_indicator(session, COMPLIANCE_INDICATOR)
+    if year is None:
+        year = select_latest_year(session, rule=rule, indicator=indicator.id)
+        if year is None:
+            raise Unprocessable(
+                f"No per-ally share of GDP is published under {rule.describe()}; pick another "
+                "edition (see /v1/editions).",
+                errors=[{"parameter": "edition", "in": "query", "message": "no figures"}],
+            )
+    rows = select_ranked_year(session, year=year, rule=rule, indicator=indicator.id)
+    return RankedYear(year, indicator, rows)
+
+
+def select_ally_chart(
+    session: Session, *, ally: str, indicator: str, editions: list[str] | None
+) -> AllySeries:
+    """One ally's series of one indicator in the editions asked for (repeated or comma-joined)."""
+    iso3 = get_ally_iso3(session, ally)
+    if indicator_filter(session, [indicator]) != [indicator]:
+        # An empty or comma-separated value names no single indicator (it was a 500).
+        raise Unprocessable(
+            f"indicator: {indicator[:40]!r} is not one indicator id; give one, e.g. share_gdp "
+            "(see /v1/indicators).",
+            errors=[{"parameter": "indicator", "in": "query", "message": "one indicator id"}],
+        )
+    info = select_indicator(session, indicator)
+    chosen = [e.strip() for value in editions or [] for e in value.split(",") if e.strip()]
+    if editions is not None and not chosen:
+        raise Unprocessable(
+            "edition: empty; name one or more editions, e.g. edition=2024-06&edition=2026-07, "
+            "or leave it out for every edition.",
+            errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
+        )
+    rows = select_ally_series(session, iso3=iso3, indicator=indicator, editions=chosen)
+    return AllySeries(iso3, select_ally_name(session, iso3), info, chosen, rows)
 
 
 def select_latest_year(session: Session, *, rule: EditionRule, indicator: str) -> int | None:

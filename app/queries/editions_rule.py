@@ -1,25 +1,17 @@
-"""The edition rule every figure is served under: a pinned edition, `as_of` a date, or latest.
+"""The edition rule as SQL: a WHERE clause on each figure row, and the editions it may name.
 
-- `edition=ID`: only that edition's figures.
-- `as_of=YYYY-MM-DD`: for each figure key, the newest edition published on or before that date.
-- neither: for each figure key, the newest edition that has it ("latest").
-
-A figure key is (indicator, ally or aggregate, year). Values are never merged, averaged or
-filled across editions: every row keeps its own edition, so a mixed result is visible.
-
-The rule is a pure function of the data, so the loader stores it on every figure row as an
-edition-validity interval: `published_on` (its edition's publication date) and
-`superseded_on` (the publication date of the next newer edition with the same figure key,
-NULL when there is none). Each mode is then a plain indexed filter on the row, no window:
-latest is `superseded_on IS NULL`; `as_of` D is `published_on <= D` and (`superseded_on` NULL
-or after D); a pinned edition is `edition_id = ID`. When one edition has the same key from
-two sources, both rows share the interval and both are kept.
+The loader stores the rule on every figure row as an edition-validity interval:
+`published_on` (its edition's publication date) and `superseded_on` (the publication date of
+the next newer edition with the same figure key, NULL when there is none). Each mode of
+`analysis.editions.EditionRule` is then a plain indexed filter on the row, no window: latest is
+`superseded_on IS NULL`; `as_of` D is `published_on <= D` and (`superseded_on` NULL or after
+D); a pinned edition is `edition_id = ID`. When one edition has the same key from two
+sources, both rows share the interval and both are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -35,53 +27,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.errors import BadRequest, Unprocessable
+from app.analysis.editions import EditionRule, check_rule_arguments
+from app.errors import Unprocessable
 from app.models import Aggregate, Edition, Observation
 
 
-@dataclass(frozen=True)
-class EditionRule:
-    edition: str | None = None
-    as_of: dt.date | None = None
-
-    @property
-    def mode(self) -> str:
-        if self.edition:
-            return "edition"
-        return "as_of" if self.as_of else "latest"
-
-    def parameters(self) -> dict[str, Any]:
-        """Values of the named parameters of `in_force_template(self.mode, ...)`."""
-        if self.edition:
-            return {"rule_edition": self.edition}
-        return {"rule_as_of": self.as_of} if self.as_of else {}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "edition": self.edition,
-            "as_of": self.as_of,
-            "description": self.describe(),
-        }
-
-    def describe(self) -> str:
-        if self.edition:
-            return f"edition {self.edition} only"
-        if self.as_of:
-            return (
-                "for each figure, the newest edition published on or before "
-                f"{self.as_of.isoformat()}"
-            )
-        return "for each figure, the newest edition that has it (latest)"
+def rule_parameters(rule: EditionRule) -> dict[str, Any]:
+    """Values of the named parameters of `in_force_template(rule.mode, ...)`."""
+    if rule.edition:
+        return {"rule_edition": rule.edition}
+    return {"rule_as_of": rule.as_of} if rule.as_of else {}
 
 
 def make_rule(session: Session, *, edition: str | None, as_of: dt.date | None) -> EditionRule:
     """Check the parameters against the editions table; unknown or conflicting is a 4xx."""
-    if edition and as_of:
-        raise BadRequest(
-            "Use either `edition` (pin one edition) or `as_of` (newest edition published by "
-            "a date), not both."
-        )
+    check_rule_arguments(edition=edition, as_of=as_of)
     if edition:
         check_edition(session, edition)
     return EditionRule(edition=edition, as_of=as_of)
@@ -111,7 +71,7 @@ def in_force(rule: EditionRule, table: Figures) -> ColumnElement[bool]:
 
 def in_force_template(mode: str, table: Figures) -> ColumnElement[bool]:
     """`in_force` for a statement built once per rule mode and reused: the edition or date
-    are the named parameters that `EditionRule.parameters()` gives at execution (a missing
+    are the named parameters that `rule_parameters(rule)` gives at execution (a missing
     one is an error, never a stale value). On this small data, building and hashing a
     statement costs about as much as running it."""
     return _in_force(

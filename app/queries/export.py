@@ -23,7 +23,7 @@ from app.queries.meta import (
     select_row_counts,
     select_source_summaries,
 )
-from seed.loader import SPECS, FileSpec
+from seed.contract import SPECS, FileSpec
 
 SQLITE_TYPE = "application/vnd.sqlite3"
 

@@ -110,3 +110,12 @@ def single_ally(session: Session, code: str, parameter: str = "ally") -> str:
 
 def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+_ALLY_NAMES = select(Ally.iso3, Ally.name).order_by(Ally.iso3)
+
+
+def select_ally_names(session: Session) -> dict[str, str]:
+    """Every ally's name by ISO3, in code order."""
+    rows = session.execute(_ALLY_NAMES)
+    return {row.iso3: row.name for row in rows}

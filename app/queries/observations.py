@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
+from app.analysis.editions import EditionRule
 from app.errors import BadRequest, Unprocessable
 from app.models import Ally, Edition, Observation
-from app.queries.editions_rule import EditionRule, in_force
+from app.queries.editions_rule import in_force
 
 DEFAULT_SORT = "ally,indicator,year,edition"
 # Sort keys a client may name; `-key` sorts descending.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound, Unprocessable
 from app.models import Quote
 from app.queries.lookups import suggest
-from seed.loader import fold
+from seed.contract import fold
 
 QUOTE_COLUMNS = (
     Quote.id,

@@ -1,58 +1,29 @@
-"""How a figure was revised from edition to edition, and what changed between two editions.
-
-Changes are exact decimal differences of the published texts. Where one edition has a figure
-from two sources, both rows are returned with their sources (never silently one of them) and
-no change is computed across that edition.
-"""
+"""The rows behind revisions: one figure in every edition that has it, and the figures of two
+editions side by side (analysis/revisions.py computes the changes and flips)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.errors import BadRequest, Unprocessable
-from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.compliance import (
-    COMPLIANCE_INDICATORS,
-    GUIDELINES,
-    Basis,
-    compared_value,
-    published_value,
-    select_ally_names,
+from app.analysis.compliance import Basis
+from app.analysis.revisions import (
+    ChangeSet,
+    RevisionChain,
+    RevisionRow,
+    check_edition_pair,
+    check_subject,
+    compare_editions,
+    flip_rule,
+    revisions,
 )
+from app.errors import Unprocessable
+from app.models import Aggregate, Ally, Edition, Observation
 from app.queries.editions_rule import check_edition
-from app.queries.lookups import indicator_filter, single_ally
-
-
-@dataclass(frozen=True)
-class Revision:
-    edition: str
-    published_on: dt.date
-    definition: str
-    definition_changed: bool
-    value: str | None
-    qualifier: str | None
-    unit: str
-    source: str
-    is_estimate: bool
-    change: Decimal | None
-    change_published: Decimal | None
-    sources_in_edition: int
-
-
-@dataclass(frozen=True)
-class RevisionChain:
-    ally: str | None
-    aggregate: str | None
-    name: str | None
-    items: list[Revision]
-
+from app.queries.lookups import indicator_filter, select_ally_names, single_ally
 
 # Built once: an alias copies every column of the table, which costs more than the query.
 _OLD = aliased(Observation, name="old")
@@ -72,10 +43,7 @@ def select_revisions(
     year: int,
 ) -> RevisionChain:
     """One figure across every edition that has it, oldest edition first."""
-    if (ally is None) == (aggregate is None):
-        raise BadRequest(
-            "Give exactly one of `ally` (an ISO code, e.g. USA) or `aggregate` (e.g. NATO_TOTAL)."
-        )
+    check_subject(ally, aggregate)
     indicator_filter(session, [indicator])
     name: str | None = None
     if ally is not None:
@@ -114,81 +82,20 @@ def select_revisions(
         .where(table.indicator_id == indicator, table.year == year)
         .order_by(Edition.published_on, table.source_id)
     )
-    rows = session.execute(stmt).all()
-    per_edition = Counter(row.edition_id for row in rows)
-    items: list[Revision] = []
-    previous: Any = None
-    for row in rows:
-        change = change_published = None
-        definition_changed = False
-        if previous is not None and previous.edition_id != row.edition_id:
-            definition_changed = previous.expenditure_definition != row.expenditure_definition
-        elif previous is not None:
-            definition_changed = items[-1].definition_changed
-        single = per_edition[row.edition_id] == 1
-        if (
-            previous is not None
-            and previous.edition_id != row.edition_id
-            and single
-            and per_edition[previous.edition_id] == 1
-            and row.value is not None
-            and previous.value is not None
-        ):
-            now, before = Decimal(row.value), Decimal(previous.value)
-            change = now - before
-            change_published = published_value(now) - published_value(before)
-        items.append(
-            Revision(
-                edition=row.edition_id,
-                published_on=row.published_on,
-                definition=row.expenditure_definition,
-                definition_changed=definition_changed,
-                value=row.value,
-                qualifier=row.qualifier if qualifier is not None else None,
-                unit=row.unit,
-                source=row.source_id,
-                is_estimate=row.is_estimate,
-                change=change,
-                change_published=change_published,
-                sources_in_edition=per_edition[row.edition_id],
-            )
+    rows = [
+        RevisionRow(
+            row.edition_id,
+            row.published_on,
+            row.expenditure_definition,
+            row.value,
+            row.qualifier if qualifier is not None else None,
+            row.unit,
+            row.source_id,
+            row.is_estimate,
         )
-        previous = row
-    return RevisionChain(ally=iso3, aggregate=aggregate, name=name, items=items)
-
-
-@dataclass(frozen=True)
-class Change:
-    ally: str
-    name: str
-    indicator: str
-    year: int
-    from_value: str
-    from_source: str
-    to_value: str
-    to_source: str
-    change: Decimal
-
-
-@dataclass(frozen=True)
-class Flip:
-    ally: str
-    name: str
-    year: int
-    from_value: str
-    to_value: str
-    from_meets: bool
-    to_meets: bool
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    from_definition: str
-    to_definition: str
-    changes: list[Change]
-    flips: list[Flip]
-    flip_indicator: str | None
-    threshold: Decimal | None
+        for row in session.execute(stmt)
+    ]
+    return RevisionChain(iso3, aggregate, name, indicator, year, revisions(rows))
 
 
 def select_changes(
@@ -204,11 +111,7 @@ def select_changes(
     """Every per-ally figure whose value differs between two editions, largest change first."""
     check_edition(session, from_edition, "from_edition")
     check_edition(session, to_edition, "to_edition")
-    if from_edition == to_edition:
-        raise Unprocessable(
-            "from_edition and to_edition are the same edition: nothing can have changed.",
-            errors=[{"parameter": "to_edition", "in": "query", "message": "same edition"}],
-        )
+    check_edition_pair(from_edition, to_edition)
     if indicator is not None:
         indicator_filter(session, [indicator])
     definitions = {
@@ -246,56 +149,11 @@ def select_changes(
         stmt = stmt.where(old.indicator_id == indicator)
     if year is not None:
         stmt = stmt.where(old.year == year)
-    names = select_ally_names(session)
-    rows = session.execute(stmt).all()
-    changes = [
-        Change(
-            ally=row.ally_iso3,
-            name=names[row.ally_iso3],
-            indicator=row.indicator_id,
-            year=row.year,
-            from_value=row.from_value,
-            from_source=row.from_source,
-            to_value=row.to_value,
-            to_source=row.to_source,
-            change=Decimal(row.to_value) - Decimal(row.from_value),
-        )
-        for row in rows
-    ]
-    # Exact comparison of the numbers: "2.0" and "2.00" are the same figure, not a change.
-    changes = [c for c in changes if c.change != 0]
-    changes.sort(key=lambda c: (-abs(c.change), c.indicator, c.year, c.ally))
-
-    flip_on = indicator or "share_gdp"
-    flip_indicator: str | None = flip_on
-    limit = threshold if threshold is not None else GUIDELINES.get(flip_on)
-    flips: list[Flip] = []
-    if limit is not None and flip_on in COMPLIANCE_INDICATORS:
-        for row in rows:
-            if row.indicator_id != flip_on:
-                continue
-            before = compared_value(Decimal(row.from_value), basis) >= limit
-            after = compared_value(Decimal(row.to_value), basis) >= limit
-            if before != after:
-                flips.append(
-                    Flip(
-                        row.ally_iso3,
-                        names[row.ally_iso3],
-                        row.year,
-                        row.from_value,
-                        row.to_value,
-                        before,
-                        after,
-                    )
-                )
-        flips.sort(key=lambda f: (f.year, f.ally))
-    else:
-        flip_indicator, limit = None, None
-    return ChangeSet(
-        from_definition=definitions[from_edition],
-        to_definition=definitions[to_edition],
-        changes=changes,
-        flips=flips,
-        flip_indicator=flip_indicator,
-        threshold=limit,
+    return compare_editions(
+        session.execute(stmt).all(),
+        select_ally_names(session),
+        from_edition=from_edition,
+        to_edition=to_edition,
+        definitions=definitions,
+        rule=flip_rule(indicator, threshold, basis),
     )

@@ -11,10 +11,9 @@ from starlette.responses import Response
 
 from app import charts
 from app.deps import EditionRuleDep, SessionDep
-from app.errors import NotAcceptable, Unprocessable, problem_responses
+from app.errors import NotAcceptable, problem_responses
 from app.formats import _accepts
 from app.queries import charts as q
-from app.queries.lookups import get_ally_iso3, indicator_filter
 
 router = APIRouter(prefix="/v1/charts", tags=["charts"])
 
@@ -103,38 +102,8 @@ def get_compliance_chart(
     """Every ally's defence expenditure as a share of GDP for one year, ranked, with the
     threshold line; allies without a figure (Iceland) are drawn as "no data", never as 0."""
     _check_accept(request)
-    indicator = q.select_indicator(session, q.COMPLIANCE_INDICATOR)
-    if year is None:
-        year = q.select_latest_year(session, rule=rule, indicator=indicator.id)
-        if year is None:
-            raise Unprocessable(
-                f"No per-ally share of GDP is published under {rule.describe()}; pick another "
-                "edition (see /v1/editions).",
-                errors=[{"parameter": "edition", "in": "query", "message": "no figures"}],
-            )
-    rows = q.select_ranked_year(session, year=year, rule=rule, indicator=indicator.id)
-    threshold_label = _with_unit(charts.fmt_decimal(threshold), indicator.unit)
-    body = charts.ranked_bars(
-        [
-            charts.BarRow(
-                code=r.iso3,
-                label=r.name,
-                value_text=r.value_text,
-                edition=r.edition,
-                is_estimate=r.is_estimate,
-            )
-            for r in rows
-        ],
-        title=f"Defence expenditure as share of GDP, {year}",
-        subtitle=f"Allies ranked, threshold {threshold_label}; {rule.describe()}",
-        axis_label=f"Defence expenditure ({indicator.unit})",
-        threshold=threshold,
-        threshold_label=threshold_label,
-        footer=_footer(
-            {r.source for r in rows}, {r.edition for r in rows}, rule.describe(), labels=True
-        ),
-    )
-    return _svg(body, f"compliance-{year}.svg")
+    ranked = q.select_ranked(session, rule=rule, year=year)
+    return _svg(_ranked_svg(ranked, threshold, rule.describe()), f"compliance-{ranked.year}.svg")
 
 
 @router.get(
@@ -174,56 +143,66 @@ def get_ally_chart(
     """One ally's yearly figures of one indicator, one line per report edition, so that
     revisions show; estimates are hollow markers."""
     _check_accept(request)
-    iso3 = get_ally_iso3(session, ally)
-    if indicator_filter(session, [indicator]) != [indicator]:
-        # An empty or comma-separated value names no single indicator (it was a 500).
-        raise Unprocessable(
-            f"indicator: {indicator[:40]!r} is not one indicator id; give one, e.g. share_gdp "
-            "(see /v1/indicators).",
-            errors=[{"parameter": "indicator", "in": "query", "message": "one indicator id"}],
-        )
-    info = q.select_indicator(session, indicator)
-    editions = [e.strip() for value in edition or [] for e in value.split(",") if e.strip()]
-    if edition is not None and not editions:
-        raise Unprocessable(
-            "edition: empty; name one or more editions, e.g. edition=2024-06&edition=2026-07, "
-            "or leave it out for every edition.",
-            errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
-        )
-    rows = q.select_ally_series(session, iso3=iso3, indicator=indicator, editions=editions)
-    by_edition: dict[str, list[q.SeriesRow]] = {}
-    for row in rows:
-        by_edition.setdefault(row.edition, []).append(row)
-    units = {row.unit for row in rows}
-    series = [
-        charts.Series(
-            name=name,
-            points=[charts.Point(r.year, r.value_text, r.is_estimate) for r in items],
-            # Units differ by edition (price base, definition): name them when they do.
-            unit=items[0].unit if len(units) > 1 else "",
-        )
-        for name, items in by_edition.items()
-    ]
-    name = q.select_ally_name(session, iso3)
-    threshold_label = (
-        _with_unit(charts.fmt_decimal(threshold), info.unit) if threshold is not None else ""
-    )
-    body = charts.line_chart(
-        series,
-        title=f"{name}: {info.name}",
-        subtitle="One line per report edition (revisions are not merged)",
-        x_label="Year",
-        y_label=f"{info.name} ({info.unit})",
-        footer=_footer(
-            {r.source for r in rows},
-            set(by_edition),
-            "selected editions" if editions else "every edition with figures",
-        ),
-        threshold=threshold,
-        threshold_label=threshold_label,
-    )
-    return _svg(body, f"{iso3.lower()}-{indicator}.svg")
+    data = q.select_ally_chart(session, ally=ally, indicator=indicator, editions=edition)
+    return _svg(_series_svg(data, threshold), f"{data.iso3.lower()}-{indicator}.svg")
 
 
 def _with_unit(number: str, unit: str) -> str:
     return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}"
+
+
+def _ranked_svg(ranked: q.RankedYear, threshold: Decimal, rule: str) -> str:
+    rows, unit = ranked.rows, ranked.indicator.unit
+    threshold_label = _with_unit(charts.fmt_decimal(threshold), unit)
+    return charts.ranked_bars(
+        [
+            charts.BarRow(
+                code=r.iso3,
+                label=r.name,
+                value_text=r.value_text,
+                edition=r.edition,
+                is_estimate=r.is_estimate,
+            )
+            for r in rows
+        ],
+        title=f"Defence expenditure as share of GDP, {ranked.year}",
+        subtitle=f"Allies ranked, threshold {threshold_label}; {rule}",
+        axis_label=f"Defence expenditure ({unit})",
+        threshold=threshold,
+        threshold_label=threshold_label,
+        footer=_footer({r.source for r in rows}, {r.edition for r in rows}, rule, labels=True),
+    )
+
+
+def _series_svg(data: q.AllySeries, threshold: Decimal | None) -> str:
+    """One line per edition, never merged; units named per line when editions differ."""
+    by_edition: dict[str, list[q.SeriesRow]] = {}
+    for row in data.rows:
+        by_edition.setdefault(row.edition, []).append(row)
+    units = {row.unit for row in data.rows}
+    series = [
+        charts.Series(
+            name=name,
+            points=[charts.Point(r.year, r.value_text, r.is_estimate) for r in items],
+            unit=items[0].unit if len(units) > 1 else "",
+        )
+        for name, items in by_edition.items()
+    ]
+    info = data.indicator
+    threshold_label = (
+        _with_unit(charts.fmt_decimal(threshold), info.unit) if threshold is not None else ""
+    )
+    return charts.line_chart(
+        series,
+        title=f"{data.name}: {info.name}",
+        subtitle="One line per report edition (revisions are not merged)",
+        x_label="Year",
+        y_label=f"{info.name} ({info.unit})",
+        footer=_footer(
+            {r.source for r in data.rows},
+            set(by_edition),
+            "selected editions" if data.editions else "every edition with figures",
+        ),
+        threshold=threshold,
+        threshold_label=threshold_label,
+    )

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from app.analysis.compliance import Basis
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response
 from app.queries import claims as q
-from app.queries.compliance import Basis
-from app.schemas.analysis import ClaimRead, ClaimVerdict
+from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 
@@ -66,32 +66,5 @@ def check_claim(
         threshold=threshold,
         basis=basis,
     )
-    items = [
-        ClaimVerdict(
-            edition=v.edition,
-            published_on=v.published_on,
-            expenditure_definition=v.definition,
-            verdict=v.verdict,
-            value=float(v.value) if v.value is not None else None,
-            value_text=v.value,
-            compared_text=v.compared,
-            source=v.source,
-            covered_allies=v.covered,
-            published_count=v.published_count,
-        )
-        for v in result.verdicts
-    ]
-
-    def editions(verdict: str) -> list[str]:
-        return sorted({i.edition for i in items if i.verdict == verdict})
-
-    body = ClaimRead(
-        claim=result.claim,
-        rule=result.rule,
-        supported_by=editions("match"),
-        contradicted_by=editions("mismatch"),
-        not_covered_by=editions("not_covered"),
-        items=items,
-        total=len(items),
-    )
+    body = ClaimRead.from_result(result)
     return collection_response(body, fmt, filename="claim-check")

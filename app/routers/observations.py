@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from app.analysis.editions import EditionRule
 from app.deps import EditionRuleDep, Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response, csv_responses, link_header, page_links
-from app.queries.editions_rule import EditionRule
 from app.queries.lookups import ally_filter, indicator_filter
 from app.queries.observations import DEFAULT_SORT, SORT_KEYS, select_observations
 from app.schemas import EditionRuleRead
@@ -122,7 +122,7 @@ def figures_response(
         offset=filters.offset,
         next=links["next"],
         prev=links["prev"],
-        edition_rule=EditionRuleRead.model_validate(rule.as_dict()),
+        edition_rule=EditionRuleRead.from_rule(rule),
     )
     return collection_response(page, fmt, filename=filename, headers=link_header(links))
 

@@ -12,7 +12,7 @@ from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_response, link_header, page_links
 from app.queries import quotes as q
 from app.schemas import ListOf, Page
-from app.schemas.analysis import QuoteRead, SpeakerRead
+from app.schemas.quotes import QuoteRead, SpeakerRead
 
 router = APIRouter(prefix="/v1", tags=["quotes"])
 

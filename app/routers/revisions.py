@@ -8,27 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.analysis.compliance import Basis
 from app.deps import Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_response, link_header, page_links
 from app.queries import revisions as q
-from app.queries.compliance import Basis, decimal_text, published_value, rule_text
-from app.schemas.analysis import (
-    ChangeItem,
-    ChangesRead,
-    ComplianceRule,
-    FlipItem,
-    RevisionItem,
-    RevisionsRead,
-)
+from app.schemas.revisions import ChangesRead, RevisionsRead
 
 router = APIRouter(prefix="/v1", tags=["revisions"])
 
 EDITION = r"^\d{4}-\d{2}$"
-
-
-def _text(value: Decimal | None) -> str | None:
-    return decimal_text(value) if value is not None else None
 
 
 @router.get(
@@ -61,35 +50,7 @@ def list_revisions(
     chain = q.select_revisions(
         session, ally=ally, aggregate=aggregate, indicator=indicator, year=year
     )
-    items = [
-        RevisionItem(
-            edition=r.edition,
-            published_on=r.published_on,
-            expenditure_definition=r.definition,
-            definition_changed=r.definition_changed,
-            value=float(r.value) if r.value is not None else None,
-            value_text=r.value,
-            value_published=_text(published_value(Decimal(r.value))) if r.value else None,
-            qualifier=r.qualifier,
-            unit=r.unit,
-            source=r.source,
-            is_estimate=r.is_estimate,
-            change=float(r.change) if r.change is not None else None,
-            change_text=_text(r.change),
-            change_published=_text(r.change_published),
-            sources_in_edition=r.sources_in_edition,
-        )
-        for r in chain.items
-    ]
-    body = RevisionsRead(
-        ally=chain.ally,
-        aggregate=chain.aggregate,
-        name=chain.name,
-        indicator=indicator,
-        year=year,
-        items=items,
-        total=len(items),
-    )
+    body = RevisionsRead.from_chain(chain)
     who = chain.ally or chain.aggregate
     return collection_response(body, fmt, filename=f"revisions-{who}-{indicator}-{year}")
 
@@ -140,58 +101,8 @@ def list_revision_changes(
         threshold=threshold,
         basis=basis,
     )
-    total = len(result.changes)
-    links = page_links(request, offset=offset, limit=limit, total=total)
-    rule = None
-    if result.flip_indicator is not None and result.threshold is not None:
-        rule = ComplianceRule(
-            indicator=result.flip_indicator,
-            threshold=float(result.threshold),
-            basis=basis.value,
-            comparison="value >= threshold",
-            description=rule_text(result.flip_indicator, result.threshold, basis),
-        )
-    body = ChangesRead(
-        from_edition=from_edition,
-        to_edition=to_edition,
-        definition_changed=result.from_definition != result.to_definition,
-        from_definition=result.from_definition,
-        to_definition=result.to_definition,
-        compliance_rule=rule,
-        flips=[
-            FlipItem(
-                ally=f.ally,
-                name=f.name,
-                year=f.year,
-                from_value_text=f.from_value,
-                to_value_text=f.to_value,
-                from_meets=f.from_meets,
-                to_meets=f.to_meets,
-            )
-            for f in result.flips
-        ],
-        items=[
-            ChangeItem(
-                ally=c.ally,
-                name=c.name,
-                indicator=c.indicator,
-                year=c.year,
-                from_value=float(c.from_value),
-                from_value_text=c.from_value,
-                from_source=c.from_source,
-                to_value=float(c.to_value),
-                to_value_text=c.to_value,
-                to_source=c.to_source,
-                change=float(c.change),
-                change_text=decimal_text(c.change),
-            )
-            for c in result.changes[offset : offset + limit]
-        ],
-        total=total,
-        limit=limit,
-        offset=offset,
-        **links,
-    )
+    links = page_links(request, offset=offset, limit=limit, total=len(result.changes))
+    body = ChangesRead.from_changes(result, limit=limit, offset=offset, links=links)
     return collection_response(
         body,
         fmt,

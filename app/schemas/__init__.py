@@ -8,6 +8,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.analysis.editions import EditionRule
+
 T = TypeVar("T")
 
 
@@ -60,6 +62,10 @@ class EditionRuleRead(Schema):
         description="The rule in words.",
         examples=["for each figure, the newest edition that has it (latest)"],
     )
+
+    @classmethod
+    def from_rule(cls, rule: EditionRule) -> EditionRuleRead:
+        return cls.model_validate(rule.as_dict())
 
 
 class Health(Schema):

@@ -1,0 +1,168 @@
+"""Check a claim ("the US spent 3.19% of GDP in 2024", "23 allies met 2% in 2024") against
+every edition: match, mismatch with that edition's figure, or not covered.
+
+A value claim matches an edition when the edition's figure, rounded half up to the number of
+decimals the claim gives, equals the claim (3.2 is supported by 3.205383573; 3.19 is not by
+3.3790207262385565). A count claim matches when the edition's figures give exactly that many
+allies at or above the threshold; when allies lack a figure and the claim lies within what
+they could add, the edition cannot decide it (not_covered).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from app.analysis.compliance import ICELAND, ComplianceRule, Figure, classify
+from app.analysis.decimals import decimal_text
+from app.analysis.editions import EditionRule
+from app.errors import BadRequest
+
+# (id, published_on, expenditure_definition), oldest first
+EditionInfo = tuple[str, dt.date, str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    edition: str
+    published_on: dt.date
+    definition: str
+    verdict: str
+    value: str | None = None
+    compared: str | None = None
+    source: str | None = None
+    covered: int | None = None
+    published_count: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: str
+    rule: str
+    verdicts: list[Verdict]
+
+    def editions_with(self, verdict: str) -> list[str]:
+        """The editions that gave `verdict` (match, mismatch, not_covered)."""
+        return sorted({v.edition for v in self.verdicts if v.verdict == verdict})
+
+
+def check_claim_arguments(ally: str | None, value: Decimal | None, count: int | None) -> None:
+    """A value claim (ally + value) or a count claim (count), never both: a 400 otherwise."""
+    if count is not None and (ally is not None or value is not None):
+        raise BadRequest("Check either a value (`ally` and `value`) or a `count`, not both.")
+    if count is None and (ally is None or value is None):
+        raise BadRequest(
+            "A claim needs `ally` and `value` (e.g. ally=USA&value=3.19), or `count` "
+            "(e.g. count=23 allies at the threshold)."
+        )
+
+
+def decimal_places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def judge_value(
+    rows: Iterable[Sequence[Any]],
+    editions: Sequence[EditionInfo],
+    *,
+    ally: str,
+    indicator: str,
+    year: int,
+    value: Decimal,
+) -> ClaimResult:
+    """Each edition's figure (rows of (edition, value, source)) rounded to the claim's places."""
+    places = decimal_places(value)
+    quantum = Decimal(1).scaleb(-places)
+    by_edition: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for edition, figure, source in rows:
+        by_edition[edition].append((figure, source))
+    verdicts: list[Verdict] = []
+    for edition, published_on, definition in editions:
+        if not by_edition.get(edition):
+            verdicts.append(Verdict(edition, published_on, definition, "not_covered"))
+            continue
+        for figure, source in by_edition[edition]:
+            compared = Decimal(figure).quantize(quantum, rounding=ROUND_HALF_UP)
+            verdicts.append(
+                Verdict(
+                    edition,
+                    published_on,
+                    definition,
+                    "match" if compared == value else "mismatch",
+                    value=figure,
+                    compared=decimal_text(compared),
+                    source=source,
+                )
+            )
+    return ClaimResult(
+        claim=f"{ally} {indicator} {year} = {decimal_text(value)}",
+        rule=f"the figure rounded half up to the claim's {places} decimal(s) equals the claim",
+        verdicts=verdicts,
+    )
+
+
+def judge_count(
+    figures: Iterable[Figure],
+    editions: Sequence[EditionInfo],
+    names: dict[str, str],
+    published: dict[str, str | None],
+    *,
+    year: int,
+    count: int,
+    rule: ComplianceRule,
+) -> ClaimResult:
+    """Each edition's figures classified; `published` maps an edition to its published count."""
+    by_edition: dict[str, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        by_edition[figure.edition].append(figure)
+    verdicts: list[Verdict] = []
+    for edition, published_on, definition in editions:
+        of_edition = by_edition.get(edition, [])
+        if not of_edition:
+            verdicts.append(
+                Verdict(
+                    edition,
+                    published_on,
+                    definition,
+                    "not_covered",
+                    covered=0,
+                    published_count=published.get(edition),
+                )
+            )
+            continue
+        _, summary = classify(
+            of_edition, names, year=year, rule=rule, edition_rule=EditionRule(edition=edition)
+        )
+        meeting = len(summary.meeting)
+        undecided = len([a for a in summary.no_data if a != ICELAND]) + len(summary.conflicting)
+        if meeting == count and undecided == 0:
+            verdict = "match"
+        elif meeting <= count <= meeting + undecided:
+            verdict = "not_covered"
+        else:
+            verdict = "mismatch"
+        verdicts.append(
+            Verdict(
+                edition,
+                published_on,
+                definition,
+                verdict,
+                value=str(meeting),
+                source=", ".join(sorted({f.source for f in of_edition})),
+                covered=len(summary.meeting) + len(summary.below),
+                published_count=published.get(edition),
+            )
+        )
+    threshold = decimal_text(rule.threshold)
+    return ClaimResult(
+        claim=f"{count} allies with {rule.indicator} >= {threshold} in {year}",
+        rule=f"the edition's figures give exactly {count} allies at or above "
+        f"{threshold} ({rule.basis.value} basis); not_covered when allies without a "
+        "figure could change the count",
+        verdicts=verdicts,
+    )
