@@ -28,6 +28,7 @@ from app.models import (
     Observation,
     Quote,
     Source,
+    dataset_version,
 )
 
 MAX_ERRORS = 50
@@ -562,9 +563,7 @@ class LoadResult:
 
 def current_version(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(
-            select(DatasetVersion.version).order_by(DatasetVersion.id.desc()).limit(1)
-        ).scalar_one_or_none()
+        return dataset_version(conn)
 
 
 def load(engine: Engine, data_dir: Path) -> LoadResult:

@@ -17,14 +17,15 @@ enters FastAPI's middleware, routing or validation.
 - Budget: an LRU bounded by `cache_max_bytes` (bodies plus headers); one entry may take at
   most a quarter of it. With a budget of 0 nothing is stored, but ETags, 304 and compression
   still apply.
-- Dataset version: re-read from `dataset_versions` (one indexed row, in a worker thread) at
-  most every `cache_version_check_seconds`; a new version empties the cache, so a re-seed is
-  served without a restart. While the version cannot be read, requests pass through.
+- Dataset version: re-read with the reader app.main hands over (one indexed row, in a
+  worker thread) at most every `cache_version_check_seconds`; a new version empties the
+  cache, so a re-seed is served without a restart. While the version cannot be read,
+  requests pass through.
 - Headers: a strong ETag per representation (BLAKE2b of the identity body and its media
   type, suffixed by the coding, RFC 9110 8.8.3); `If-None-Match` answers 304 (weak
   comparison, RFC 9110 13.1.2); `Cache-Control: public, max-age=31536000, immutable` when the
   query pins `edition=`, else `public, max-age=<cache_max_age>` (unless the route set its
-  own); `Vary: Accept, Accept-Encoding`; bodies of at least 1 KiB of a textual type are
+  own); `Vary: Accept, Accept-Encoding, Origin`; bodies of at least 1 KiB of a textual type are
   compressed with brotli or gzip.
 """
 
@@ -44,6 +45,7 @@ import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.edge.negotiation import choose_coding
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
 # Origin: the CORS headers in a stored answer depend on it (and the key includes it).
@@ -140,33 +142,6 @@ def raw_key(scope: Scope, headers: dict[bytes, bytes]) -> RawKey:
     )
 
 
-def choose_coding(accept_encoding: str) -> str:
-    """br, gzip or identity: the best coding the client accepts (RFC 9110 12.5.3)."""
-    weights: dict[str, float] = {}
-    for part in accept_encoding.split(","):
-        pieces = part.split(";")
-        name = pieces[0].strip().lower()
-        if not name:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        weights[name] = q
-    star = weights.get("*", 0.0)
-    br = weights.get("br", star)
-    gz = weights.get("gzip", weights.get("x-gzip", star))
-    if br > 0 and br >= gz:
-        return "br"
-    if gz > 0:
-        return "gzip"
-    return "identity"
-
-
 def compress(body: bytes, coding: str) -> bytes:
     if coding == "br":
         # Quality 5: most of quality 11's gain at a small fraction of its CPU cost.
@@ -230,22 +205,6 @@ class VersionProbe:
             return None
 
 
-def state_version_reader(app: Any) -> Callable[[], str | None]:
-    """Read the dataset version through the session factory the app's lifespan opened."""
-    from app.queries.meta import select_dataset_version
-
-    def read() -> str | None:
-        factory = getattr(app.state, "sessionmaker", None)
-        if factory is None:  # lifespan not started yet
-            return None
-        with factory() as session:
-            version = select_dataset_version(session)
-        app.state.dataset_version = version
-        return version
-
-    return read
-
-
 class ResponseCache:
     """Pure-ASGI response cache around `app` (see the module docstring)."""
 
@@ -254,7 +213,7 @@ class ResponseCache:
         app: ASGIApp,
         settings: Settings,
         *,
-        read_version: Callable[[], str | None] | None = None,
+        read_version: Callable[[], str | None],
     ) -> None:
         self.app = app
         self.max_bytes = settings.cache_max_bytes
@@ -265,9 +224,7 @@ class ResponseCache:
         self.stats = CacheStats()
         self.bytes = 0
         self._store: OrderedDict[str, Entry] = OrderedDict()
-        self._probe = VersionProbe(
-            read_version or state_version_reader(app), settings.cache_version_check_seconds
-        )
+        self._probe = VersionProbe(read_version, settings.cache_version_check_seconds)
         self._version: str | None = None
         # time.perf_counter() until which the stored answers are known to be of the current
         # dataset version; 0: the version must be read first (see __call__).
