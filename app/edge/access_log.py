@@ -57,13 +57,10 @@ class ReadableAccessLog:
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             shared = (method, path, route, status)
             middle, tail = middles.get(shared) or self._middle(shared)
-            parts += (
-                f"{stamp}.{int((wall - second) * 1_000_000):06d}Z ",
-                _READABLE_HEAD,
-                repr(round((finished - started) * 1000, 3)),
-                middle,
-                request_id.decode(),
-                tail,
+            duration = round((finished - started) * 1000, 3)
+            parts.append(
+                f"{stamp}.{int((wall - second) * 1_000_000):06d}Z {_READABLE_HEAD}"
+                f"{duration!r}{middle}{request_id.decode()}{tail}"
             )
         _write_lines("".join(parts).encode())
 

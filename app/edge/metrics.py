@@ -39,7 +39,7 @@ BATCH_SECONDS = 0.25
 
 
 class AccessLog(Protocol):
-    """Writes one access-log line per request (app.edge.access_log builds it from the settings)."""
+    """Writes one access-log line per request (app.edge.access_log; app.logging picks one)."""
 
     def write(self, records: Sequence[Record]) -> None:
         """Log a batch of answered requests, in the order they were answered."""
