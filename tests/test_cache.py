@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.db import make_engine
-from app.edge.cache import ResponseCache, compress, etag_matches, normalize_query
+from app.edge.cache import ResponseCache, normalize_query
+from app.edge.representation import compress, etag_matches
 from app.main import create_app, create_asgi
 from app.migrate import upgrade
 from seed.loader import load
