@@ -31,7 +31,8 @@ def test_readable_lines_are_the_console_renderers(capsys: pytest.CaptureFixture[
     for line, (method, path, route, status, started, finished, request_id) in zip(
         lines, RECORDS, strict=True
     ):
-        assert STAMP.match(line)
+        stamp = STAMP.match(line)
+        assert stamp is not None
         expected = renderer(
             None,
             "info",
@@ -46,7 +47,7 @@ def test_readable_lines_are_the_console_renderers(capsys: pytest.CaptureFixture[
                 "level": "info",
             },
         )
-        assert line[STAMP.match(line).end() :] == expected  # type: ignore[union-attr]
+        assert line[stamp.end() :] == expected
 
 
 def test_readable_lines_are_stamped_with_the_time_the_answer_was_sent(
