@@ -59,3 +59,18 @@ def test_readable_lines_are_stamped_with_the_time_the_answer_was_sent(
     stamp = capsys.readouterr().out.split(" ", 1)[0]
     written = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
     assert abs(written - (time.time() - 3600)) < 60
+
+
+def test_readable_lines_go_out_whole_in_pipe_sized_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in production: a batch is a few writes of whole lines of at most PIPE_BUF bytes,
+    # not a write per line (the cost that halved cached throughput in development).
+    writes: list[str] = []
+    monkeypatch.setattr("sys.stdout.write", writes.append)
+    monkeypatch.setattr("sys.stdout.flush", lambda: None)
+    ReadableAccessLog().write(RECORDS * 64)
+    lines = "".join(writes).splitlines()
+    assert len(lines) == len(RECORDS) * 64
+    assert len(writes) < len(lines) / 10
+    assert all(w.endswith("\n") and len(w.encode()) <= 4096 for w in writes)
