@@ -1,4 +1,8 @@
-"""Typed SQLAlchemy tables: the published figures and their provenance, as loaded from seed/data."""
+"""Typed SQLAlchemy tables: the published figures and their provenance, as loaded from seed/data.
+
+Also the loaded dataset's version query (`dataset_version`), here because both the app and
+the seed (which must not import FastAPI) ask it.
+"""
 
 from __future__ import annotations
 
