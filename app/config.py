@@ -54,12 +54,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=0, ge=0, description="Largest request body accepted (the API takes none)."
     )
-    page_size_default: int = Field(default=100, ge=1)
-    page_size_max: int = Field(default=1000, ge=1)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 def get_settings() -> Settings:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
 from fastapi import Depends, Query, Request
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -114,11 +114,25 @@ def get_edition_rule(
 EditionRuleDep = Annotated[EditionRule, Depends(get_edition_rule)]
 
 
+def _is_sequence(annotation: object) -> bool:
+    """list[str], tuple[...], set[...] or an optional one: a query parameter that may repeat
+    (`x=1&x=2`), as FastAPI reads it; a str is one value."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_sequence(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_is_sequence(arg) for arg in get_args(annotation))
+    kind = origin or annotation
+    return (
+        isinstance(kind, type)
+        and issubclass(kind, Sequence | Set)
+        and not issubclass(kind, str | bytes)
+    )
+
+
 def _repeatable(dependant: Dependant) -> set[str]:
     names = {
-        param.alias
-        for param in dependant.query_params
-        if field_annotation_is_sequence(param.field_info.annotation)
+        param.alias for param in dependant.query_params if _is_sequence(param.field_info.annotation)
     }
     for sub in dependant.dependencies:
         names |= _repeatable(sub)

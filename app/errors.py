@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -54,22 +55,23 @@ class ServiceUnavailable(AppError):
 
 
 def problem(
-    request: Request,
+    instance: str,
     *,
     status: int,
     title: str,
     detail: str,
     slug: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """Build the one error shape of this API: type, title, status, detail, instance, extras."""
+    """The one error shape of this API: type, title, status, detail, instance (the path),
+    extras. Handlers below and the edge's guards (before routing) both answer with it."""
     body = {
         "type": f"/problems/{slug}" if slug else "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         **extra,
     }
     return Response(
@@ -80,7 +82,12 @@ def problem(
 def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     return problem(
-        request, status=exc.status, title=exc.title, detail=exc.detail, slug=exc.slug, **exc.extra
+        request.url.path,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        slug=exc.slug,
+        **exc.extra,
     )
 
 
@@ -104,7 +111,7 @@ def _validation_error(request: Request, exc: Exception) -> Response:
         errors.append(entry)
     detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
     return problem(
-        request,
+        request.url.path,
         status=422,
         title="Invalid request parameters",
         detail=f"Fix these parameters: {detail}",
@@ -131,14 +138,16 @@ def _http_error(request: Request, exc: Exception) -> Response:
     if status == 405:
         # Every path of this API answers GET and HEAD (HEAD is served as a bodiless GET).
         headers["Allow"] = "GET, HEAD"
-    return problem(request, status=status, title=title, detail=detail, headers=headers or None)
+    return problem(
+        request.url.path, status=status, title=title, detail=detail, headers=headers or None
+    )
 
 
 def _database_error(request: Request, exc: Exception) -> Response:
     # The database is unreachable or failing: the client can retry; details stay in the log.
     log.warning("database_error", path=request.url.path, error=type(exc).__name__)
     return problem(
-        request,
+        request.url.path,
         status=503,
         title="Service unavailable",
         detail="The database is not answering; retry in a few seconds.",
@@ -151,7 +160,7 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     # Never leak internals: log the trace server-side, answer with a stable shape.
     log.exception("unhandled_error", path=request.url.path, error=type(exc).__name__)
     return problem(
-        request,
+        request.url.path,
         status=500,
         title="Internal server error",
         detail="The server failed to answer this request; it has been logged.",

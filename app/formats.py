@@ -1,4 +1,4 @@
-"""Content negotiation (JSON or CSV) and rendering, in one place."""
+"""JSON and CSV responses: the format dependencies routes declare, rendering, page links."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,54 +14,11 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from app.edge.negotiation import Format, negotiate
 from app.errors import NotAcceptable
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
-
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-
-
-def _accepts(accept: str) -> list[str]:
-    """Media types of an Accept header, most preferred first (q=0 dropped)."""
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            ranked.append((-q, index, media))
-    return [media for _, _, media in sorted(ranked)]
-
-
-def negotiate(accept: str | None, explicit: Format | None) -> Format:
-    """`?format=` wins; else the first acceptable of JSON or CSV in Accept; else 406."""
-    if explicit is not None:
-        return explicit
-    if not accept:
-        return Format.json
-    for media in _accepts(accept):
-        if media in ("application/json", "application/*", "*/*", "application/problem+json"):
-            return Format.json
-        if media in ("text/csv", "text/*"):
-            return Format.csv
-    raise NotAcceptable(
-        f"Cannot answer with any of Accept: {accept[:200]}. "
-        "This resource is available as application/json or text/csv "
-        "(or add ?format=json / ?format=csv)."
-    )
 
 
 def get_format(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse
@@ -21,21 +21,18 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from app import __version__
-from app.cache import ResponseCache, state_version_reader
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, sqlite_path
 from app.deps import GuardDep, ShapeDep
+from app.edge.cache import ResponseCache
+from app.edge.front import FrontDoor
+from app.edge.guards import Limits
+from app.edge.metrics import Metrics
+from app.edge.security import SecurityHeaders, html_csp
 from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
 from app.formats import CSV_TYPE
 from app.logging import access_logger, configure_logging
-from app.models import DatasetVersion
-from app.observability import (
-    Limits,
-    Metrics,
-    ObservabilityMiddleware,
-    SecurityHeaders,
-    html_csp,
-)
+from app.models import dataset_version
 from app.routers import (
     allies,
     charts,
@@ -98,9 +95,7 @@ def open_database(settings: Settings) -> tuple[Engine, str | None]:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            version = conn.execute(
-                select(DatasetVersion.version).order_by(DatasetVersion.id.desc()).limit(1)
-            ).scalar_one_or_none()
+            version = dataset_version(conn)
     except Exception as exc:
         engine.dispose()
         reason = getattr(exc, "orig", None) or exc
@@ -120,7 +115,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine, version = open_database(settings)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.dataset_version = version
     app.state.metrics.dataset_version = version
     # What exists now (modules, routes, schemas, the engine) lives as long as the process:
     # keep it out of the cyclic collector, so that a full collection scans only what requests
@@ -132,6 +126,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         gc.unfreeze()
         engine.dispose()
+
+
+def _version_reader(app: FastAPI) -> Callable[[], str | None]:
+    """The response cache's dataset-version reader, through the lifespan's session factory."""
+
+    def read() -> str | None:
+        factory = getattr(app.state, "sessionmaker", None)
+        if factory is None:  # lifespan not started yet
+            return None
+        with factory() as session:
+            return dataset_version(session)
+
+    return read
 
 
 def _with_csp(page: HTMLResponse) -> HTMLResponse:
@@ -257,12 +264,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def create_asgi(settings: Settings | None = None) -> ASGIApp:
     """The application as served: the FastAPI app wrapped in the pure-ASGI layers.
 
-    Outermost first: observability (request id, guards, metrics, access log), the response
-    cache, security headers, CORS, then FastAPI. The observability layer answers a cache hit
-    itself (`ResponseCache.lookup`), with its request id, metrics and log line, and the hit
-    enters no other layer; the security and CORS headers are part of the cached answer,
-    which the cache keys on Origin. /metrics reads the cache's own counters
-    (`ResponseCache.stats`).
+    Outermost first: the front door (request id, guards, metrics, access log), the response
+    cache, security headers, CORS, then FastAPI. The front door answers a cache hit itself
+    (`ResponseCache.lookup`), with its request id, metrics and log line, and the hit enters
+    no other layer; the security and CORS headers are part of the cached answer, which the
+    cache keys on Origin. /metrics reads the cache's own counters (`ResponseCache.stats`).
     """
     settings = settings or get_settings()
     configure_logging(settings)
@@ -275,7 +281,7 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
         max_age=3600,
     )
-    cache = ResponseCache(SecurityHeaders(cors), settings, read_version=state_version_reader(app))
+    cache = ResponseCache(SecurityHeaders(cors), settings, read_version=_version_reader(app))
     app.state.metrics.cache_stats = cache.stats
     app.state.metrics.access_log = access_logger(settings)
     limits = Limits(
@@ -284,11 +290,10 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         max_body_bytes=settings.max_body_bytes,
         trusted_hosts=tuple(h.lower() for h in settings.trusted_hosts),
     )
-    return ObservabilityMiddleware(
+    return FrontDoor(
         cache,
         metrics=app.state.metrics,
         limits=limits,
-        cache=cache,
         plain_routes=[
             r.path for r in app.routes if isinstance(r, Route) and not isinstance(r, APIRoute)
         ],

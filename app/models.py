@@ -1,4 +1,8 @@
-"""Typed SQLAlchemy tables: the published figures and their provenance, as loaded from seed/data."""
+"""Typed SQLAlchemy tables: the published figures and their provenance, as loaded from seed/data.
+
+Also the loaded dataset's version query (`dataset_version`), here because both the app and
+the seed (which must not import FastAPI) ask it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Connection,
     Date,
     DateTime,
     Double,
@@ -15,11 +20,13 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 # Stable constraint names, so that Alembic batch mode on SQLite and PostgreSQL agree.
 NAMING_CONVENTION = {
@@ -217,3 +224,14 @@ class DatasetVersion(Base):
     version: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     files: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def newest_dataset(*columns: Any) -> Select[Any]:
+    """SELECT `columns` of the newest load (the loader keeps one row; the newest would win)."""
+    return select(*columns).order_by(DatasetVersion.id.desc()).limit(1)
+
+
+def dataset_version(db: Connection | Session) -> str | None:
+    """The loaded dataset's version, None before the first seed: the one query that start-up,
+    the response cache's probe and the loader ask."""
+    return db.execute(newest_dataset(DatasetVersion.version)).scalar_one_or_none()

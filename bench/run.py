@@ -80,7 +80,7 @@ def _pinned(cpus: str) -> list[str]:
     return ["taskset", "-c", cpus] if shutil.which("taskset") else []
 
 
-def _env(**extra: str) -> dict[str, str]:
+def server_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     # The API as deployed (the Dockerfile's setting): JSON log lines, access log on.
@@ -123,7 +123,11 @@ def server(
         command.append("--factory")
     # The servers' own output (an access-log line per request) is written, then discarded.
     proc = subprocess.Popen(
-        command, cwd=cwd, env=env or _env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=cwd,
+        env=env or server_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_ready(port, ready)
@@ -280,7 +284,7 @@ def bench_paths(binary: str, report: Report, tmp: Path) -> tuple[str | None, str
         answers, missing = record(PORT, PATHS)
         fixtures = tmp / "answers.json"
         save(fixtures, answers)
-        env = _env(BENCH_FIXTURES=str(fixtures))
+        env = server_env(BENCH_FIXTURES=str(fixtures))
         probe = next(iter(answers))
         with (
             server(apps["bare"][0], PORT + 1, env=env, ready=probe),
@@ -372,7 +376,7 @@ def bench_fresh_clone(report: Report, tmp: Path) -> None:
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     url = f"sqlite:///{tmp / 'fresh.sqlite3'}"
-    env = _env(NATO_DATABASE_URL=url, PYTHONPATH=str(clone))
+    env = server_env(NATO_DATABASE_URL=url, PYTHONPATH=str(clone))
     cli = [sys.executable, "-c", "from app.cli import main; main()"]
     timings = {}
     for step in ("migrate", "seed"):

@@ -103,9 +103,9 @@ def report_lines(timings: list[Timing]) -> list[str]:
 
 def run(report: Callable[[str], None], port: int, n: int) -> list[Timing]:
     """Start the API with the cache off on `port`, measure every path, report, stop it."""
-    from bench.run import _env, server  # the one way the benchmarks start uvicorn
+    from bench.run import server, server_env  # the one way the benchmarks start uvicorn
 
-    with server("app.main:create_asgi", port, env=_env(NATO_CACHE_MAX_BYTES="0")):
+    with server("app.main:create_asgi", port, env=server_env(NATO_CACHE_MAX_BYTES="0")):
         report(f"uncached (NATO_CACHE_MAX_BYTES=0), 1 client, sequential, p50 / p99 of {n}:")
         timings = measure(port, PATHS, n)
         for line in report_lines(timings):

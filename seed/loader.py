@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
 
-from app.models import Aggregate, DatasetVersion, Observation, Quote
+from app.models import Aggregate, DatasetVersion, Observation, Quote, dataset_version
 from seed.contract import DATA_FILES, SPECS, CellError, FileSpec, fold, row_rules
 
 MAX_ERRORS = 50
@@ -280,9 +280,7 @@ class LoadResult:
 
 def current_version(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(
-            select(DatasetVersion.version).order_by(DatasetVersion.id.desc()).limit(1)
-        ).scalar_one_or_none()
+        return dataset_version(conn)
 
 
 def load(engine: Engine, data_dir: Path) -> LoadResult:

@@ -13,9 +13,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app.cache import ResponseCache, choose_coding, etag_matches, normalize_query
 from app.config import Settings
 from app.db import make_engine
+from app.edge.cache import ResponseCache, normalize_query
+from app.edge.representation import compress, etag_matches
 from app.main import create_app, create_asgi
 from app.migrate import upgrade
 from seed.loader import load
@@ -350,24 +351,6 @@ def test_a_zero_budget_stores_nothing_but_still_validates(stub: Stub, version: V
 # --- the helpers -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("header", "coding"),
-    [
-        ("", "identity"),
-        ("gzip", "gzip"),
-        ("gzip, deflate, br", "br"),
-        ("br;q=0.5, gzip", "gzip"),
-        ("br;q=0, gzip;q=0", "identity"),
-        ("*", "br"),
-        ("identity", "identity"),
-        ("x-gzip", "gzip"),
-        ("GZIP;q=bad", "identity"),
-    ],
-)
-def test_choose_coding(header: str, coding: str) -> None:
-    assert choose_coding(header) == coding
-
-
 def test_normalize_query_and_etag_matches() -> None:
     assert normalize_query(b"b=2&a=1&a=0&c=") == (("a", "1"), ("a", "0"), ("b", "2"), ("c", ""))
     assert normalize_query(b"x=%41+b") == (("x", "A b"),)
@@ -452,8 +435,6 @@ def _zip_member(archive: bytes, name: str = "observations.csv") -> bytes:
 
 def test_decoders_agree_with_the_codings() -> None:
     body = b"x" * 5000
-    from app.cache import compress
-
     assert gzip.decompress(compress(body, "gzip")) == body
     assert brotli.decompress(compress(body, "br")) == body
     assert compress(body, "gzip") == compress(body, "gzip")

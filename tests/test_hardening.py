@@ -113,14 +113,14 @@ def _schema_of(param: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _url(path: str, op: dict[str, Any]) -> str:
+def example_url(path: str, op: dict[str, Any]) -> str:
     for param in op.get("parameters", []):
         if param["in"] == "path":
             path = path.replace("{" + param["name"] + "}", _example(param["name"]))
     return path
 
 
-def _required_query(op: dict[str, Any]) -> dict[str, str]:
+def required_query(op: dict[str, Any]) -> dict[str, str]:
     base = next((q for path, q in BASE_QUERIES.items() if SPEC["paths"][path]["get"] is op), None)
     if base is not None:
         return dict(base)
@@ -175,8 +175,8 @@ BAD_QUERIES = [
 def test_a_value_the_schema_refuses_is_a_4xx_problem(
     client: TestClient, path: str, op: dict[str, Any], name: str, value: str
 ) -> None:
-    params = {**_required_query(op), name: value}
-    response = client.get(_url(path, op), params=params)
+    params = {**required_query(op), name: value}
+    response = client.get(example_url(path, op), params=params)
     body = assert_problem(response, response.status_code)
     assert response.status_code in (400, 404, 422)
     assert name in body["detail"]
@@ -195,7 +195,7 @@ FREE_TEXT = [
 def test_injection_strings_are_answered_never_a_5xx(
     client: TestClient, path: str, op: dict[str, Any], name: str, value: str
 ) -> None:
-    response = client.get(_url(path, op), params={**_required_query(op), name: value})
+    response = client.get(example_url(path, op), params={**required_query(op), name: value})
     if response.status_code >= 400:
         assert_problem(response, response.status_code)
         assert response.status_code < 500
@@ -215,8 +215,8 @@ def test_an_unknown_path_parameter_is_a_4xx_problem(
     client: TestClient, path: str, op: dict[str, Any], name: str, value: str
 ) -> None:
     quoted = value.replace("/", "%2F").replace("\x00", "%00")
-    url = _url(path.replace("{" + name + "}", quoted), op)
-    response = client.get(url, params=_required_query(op))
+    url = example_url(path.replace("{" + name + "}", quoted), op)
+    response = client.get(url, params=required_query(op))
     assert response.status_code in (400, 404, 422), response.text
     assert_problem(response, response.status_code)
 
@@ -225,7 +225,7 @@ def test_an_unknown_path_parameter_is_a_4xx_problem(
 def test_every_operation_rejects_unknown_and_repeated_parameters(
     client: TestClient, path: str, op: dict[str, Any]
 ) -> None:
-    url, required = _url(path, op), _required_query(op)
+    url, required = example_url(path, op), required_query(op)
     body = assert_problem(
         client.get(url, params={**required, "colour": "red"}), 400, "/problems/unknown-parameter"
     )
@@ -239,7 +239,7 @@ def test_every_operation_rejects_unknown_and_repeated_parameters(
 
 @pytest.mark.parametrize(("path", "op"), OPERATIONS, ids=OPERATION_IDS)
 def test_every_operation_is_read_only(client: TestClient, path: str, op: dict[str, Any]) -> None:
-    url = _url(path, op)
+    url = example_url(path, op)
     for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
         response = client.request(method, url)
         assert_problem(response, 405)
@@ -248,7 +248,7 @@ def test_every_operation_is_read_only(client: TestClient, path: str, op: dict[st
 
 @pytest.mark.parametrize(("path", "op"), OPERATIONS, ids=OPERATION_IDS)
 def test_head_is_get_without_a_body(client: TestClient, path: str, op: dict[str, Any]) -> None:
-    url, params = _url(path, op), _required_query(op)
+    url, params = example_url(path, op), required_query(op)
     get, head = client.get(url, params=params), client.head(url, params=params)
     assert head.status_code == get.status_code
     assert head.content == b""
@@ -268,7 +268,7 @@ JSON_OPERATIONS = [
 def test_an_accept_header_the_resource_cannot_meet_is_406(
     client: TestClient, path: str, op: dict[str, Any]
 ) -> None:
-    url, params = _url(path, op), _required_query(op)
+    url, params = example_url(path, op), required_query(op)
     for accept in ("image/png", "text/html", "application/xml;q=1, application/json;q=0"):
         assert_problem(
             client.get(url, params=params, headers={"Accept": accept}),

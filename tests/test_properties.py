@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.config import DEFAULT_DATA_DIR
+from app.edge.negotiation import Format, negotiate
 from app.errors import NotAcceptable
-from app.formats import Format, negotiate
 from seed import contract, loader
 from seed.contract import CellError
 from seed.loader import SeedError
-from tests.test_hardening import OPERATIONS, PROBLEM, _required_query, _url
+from tests.test_hardening import OPERATIONS, PROBLEM, example_url, required_query
 
 CLIENT_SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -43,7 +43,7 @@ def test_any_text_in_any_query_parameter_is_answered_never_a_5xx(
     client: TestClient, target: tuple[str, dict[str, Any], str], value: str
 ) -> None:
     path, op, name = target
-    response = client.get(_url(path, op), params={**_required_query(op), name: value})
+    response = client.get(example_url(path, op), params={**required_query(op), name: value})
     assert response.status_code < 500
     if response.status_code >= 400:
         assert response.headers["content-type"] == PROBLEM
@@ -63,7 +63,7 @@ def test_an_unknown_parameter_name_is_always_a_400_problem(
     declared = {p["name"] for p in op.get("parameters", [])} | {"format"}
     if name in declared:
         return
-    response = client.get(_url(path, op), params={**_required_query(op), name: value})
+    response = client.get(example_url(path, op), params={**required_query(op), name: value})
     assert response.status_code == 400
     assert response.json()["type"] == "/problems/unknown-parameter"
 

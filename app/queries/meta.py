@@ -20,6 +20,7 @@ from app.models import (
     Observation,
     Quote,
     Source,
+    newest_dataset,
 )
 
 COUNTED: tuple[type[Base], ...] = (Ally, Edition, Source, Indicator, Observation, Aggregate, Quote)
@@ -35,9 +36,7 @@ class LoadedDataset:
 def select_dataset(session: Session) -> LoadedDataset:
     """The loaded dataset version; 503 when the database was never seeded."""
     row = session.execute(
-        select(DatasetVersion.version, DatasetVersion.loaded_at, DatasetVersion.files)
-        .order_by(DatasetVersion.id.desc())
-        .limit(1)
+        newest_dataset(DatasetVersion.version, DatasetVersion.loaded_at, DatasetVersion.files)
     ).first()
     if row is None:
         raise ServiceUnavailable("The database is not seeded yet: run `nato-api seed`.")
@@ -60,10 +59,3 @@ def select_edition_summaries(session: Session) -> list[Edition]:
 
 def select_source_summaries(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.id)))
-
-
-def select_dataset_version(session: Session) -> str | None:
-    """Only the loaded dataset's version (None when not seeded): the response cache's probe."""
-    return session.execute(
-        select(DatasetVersion.version).order_by(DatasetVersion.id.desc()).limit(1)
-    ).scalar_one_or_none()

@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from app import charts
 from app.deps import EditionRuleDep, SessionDep
+from app.edge.negotiation import media_ranges
 from app.errors import NotAcceptable, problem_responses
-from app.formats import _accepts
 from app.queries import charts as q
 
 router = APIRouter(prefix="/v1/charts", tags=["charts"])
@@ -48,7 +48,7 @@ SvgFormat = Annotated[
 
 def _check_accept(request: Request) -> None:
     accept = request.headers.get("accept")
-    if accept and not any(media in SVG_ACCEPTS for media in _accepts(accept)):
+    if accept and not any(media in SVG_ACCEPTS for media in media_ranges(accept)):
         raise NotAcceptable(
             f"Cannot answer with any of Accept: {accept[:200]}. This chart is available as "
             f"{charts.SVG_MEDIA_TYPE} only; the figures are at the JSON endpoints."

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from starlette.responses import Response
 
-from app.observability import metrics_of
+from app.edge.metrics import metrics_of
 
 router = APIRouter(tags=["health"])
 

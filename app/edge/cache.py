@@ -1,4 +1,4 @@
-"""The response cache, conditional requests (ETag, 304) and compression, in one pure-ASGI layer.
+"""The response cache: answers repeated GET/HEAD requests from memory, as one pure-ASGI layer.
 
 Every GET/HEAD response is a function of (path, normalized query, Accept, content coding,
 Host, Origin, dataset version); the data only changes when the seed runs. So this
@@ -10,45 +10,39 @@ enters FastAPI's middleware, routing or validation.
   it negotiates to differs by route, so it cannot stand in for it); the coding chosen from
   Accept-Encoding (br, gzip or identity); Host and Origin (so a trusted-host or CORS answer
   is never served to another host or origin); the dataset version.
-- Stored: 200 answers to GET/HEAD only, never one with Set-Cookie, `Cache-Control: no-store`
-  or `private`, a Vary on other request headers, or a Range request. Errors pass through.
-  Probes (/healthz, /readyz, /metrics) are never cached. Routes whose body depends on any
-  other request header must answer `Cache-Control: no-store`.
+- Stored: answers to GET/HEAD that app.edge.representation.storable allows (200s without
+  Set-Cookie, no-store, private or a Vary on other headers), never to a Range request.
+  Errors pass through. Probes (/healthz, /readyz, /metrics) are never cached. Routes whose
+  body depends on any other request header must answer `Cache-Control: no-store`.
 - Budget: an LRU bounded by `cache_max_bytes` (bodies plus headers); one entry may take at
   most a quarter of it. With a budget of 0 nothing is stored, but ETags, 304 and compression
   still apply.
-- Dataset version: re-read from `dataset_versions` (one indexed row, in a worker thread) at
-  most every `cache_version_check_seconds`; a new version empties the cache, so a re-seed is
-  served without a restart. While the version cannot be read, requests pass through.
-- Headers: a strong ETag per representation (BLAKE2b of the identity body and its media
-  type, suffixed by the coding, RFC 9110 8.8.3); `If-None-Match` answers 304 (weak
-  comparison, RFC 9110 13.1.2); `Cache-Control: public, max-age=31536000, immutable` when the
-  query pins `edition=`, else `public, max-age=<cache_max_age>` (unless the route set its
-  own); `Vary: Accept, Accept-Encoding`; bodies of at least 1 KiB of a textual type are
-  compressed with brotli or gzip.
+- Dataset version: re-read with the reader app.main hands over (one indexed row, in a
+  worker thread) at most every `cache_version_check_seconds`; a new version empties the
+  cache, so a re-seed is served without a restart. While the version cannot be read,
+  requests pass through.
+- Answers: what is stored, and how ETags, 304 and compression are made, is
+  app.edge.representation's; the Cache-Control it applies unless the route set its own is
+  `public, max-age=31536000, immutable` when the query pins `edition=`, else
+  `public, max-age=<cache_max_age>`.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
-import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.edge.negotiation import choose_coding
+from app.edge.representation import Entry, Hit, etag_matches, make_entry, storable
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
-# Origin: the CORS headers in a stored answer depend on it (and the key includes it).
-VARY = b"Accept, Accept-Encoding, Origin"
-COMPRESS_MIN_BYTES = 1024
 NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Request headers stripped before a miss reaches the application: the cache answers
 # conditionals and compresses, so the application always renders the full identity body.
@@ -62,39 +56,7 @@ _STRIPPED = frozenset(
         b"accept-encoding",
     }
 )
-# Response headers the cache replaces with its own.
-_REPLACED = frozenset({b"content-length", b"etag", b"vary", b"cache-control"})
-# Representation metadata a 304 leaves out (RFC 9110 15.4.5).
-_NOT_IN_304 = frozenset(
-    {b"content-type", b"content-length", b"content-encoding", b"content-disposition"}
-)
-_COMPRESSIBLE = (
-    b"text/",
-    b"application/json",
-    b"application/problem+json",
-    b"application/javascript",
-    b"application/xml",
-    b"application/vnd.sqlite3",
-    b"image/svg+xml",
-)
-_CODING_SUFFIX = {"br": "-br", "gzip": "-gz", "identity": ""}
 _MEMO_MAX = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One cached representation, with its answers prebuilt: a hit allocates nothing."""
-
-    etag: bytes
-    size: int
-    ok: Hit
-    ok_head: Hit
-    not_modified: Hit
-
-
-Hit = tuple[int, list[tuple[bytes, bytes]], bytes, Any]
-"""An answer ready to send: (status, headers, body, route). Outer layers must not change the
-header list in place (it is the stored one)."""
 
 
 async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
@@ -140,65 +102,12 @@ def raw_key(scope: Scope, headers: dict[bytes, bytes]) -> RawKey:
     )
 
 
-def choose_coding(accept_encoding: str) -> str:
-    """br, gzip or identity: the best coding the client accepts (RFC 9110 12.5.3)."""
-    weights: dict[str, float] = {}
-    for part in accept_encoding.split(","):
-        pieces = part.split(";")
-        name = pieces[0].strip().lower()
-        if not name:
-            continue
-        q = 1.0
-        for param in pieces[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        weights[name] = q
-    star = weights.get("*", 0.0)
-    br = weights.get("br", star)
-    gz = weights.get("gzip", weights.get("x-gzip", star))
-    if br > 0 and br >= gz:
-        return "br"
-    if gz > 0:
-        return "gzip"
-    return "identity"
-
-
-def compress(body: bytes, coding: str) -> bytes:
-    if coding == "br":
-        # Quality 5: most of quality 11's gain at a small fraction of its CPU cost.
-        return bytes(brotli.compress(body, quality=5))
-    # mtime=0: the same body always gives the same bytes, so ETags agree across workers.
-    return gzip.compress(body, compresslevel=6, mtime=0)
-
-
 def normalize_query(raw: bytes) -> tuple[tuple[str, str], ...]:
     """Parameters sorted by name; a repeated parameter keeps its values' order (stable sort)."""
     if not raw:
         return ()
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
-
-
-def etag_matches(if_none_match: bytes, etag: bytes) -> bool:
-    """Weak comparison of an If-None-Match list with our strong ETag."""
-    value = if_none_match.strip()
-    if value == b"*":
-        return True
-    for candidate in value.split(b","):
-        tag = candidate.strip()
-        if tag.startswith(b"W/"):
-            tag = tag[2:]
-        if tag == etag:
-            return True
-    return False
-
-
-def _compressible(content_type: bytes) -> bool:
-    return content_type.lower().startswith(_COMPRESSIBLE)
 
 
 class VersionProbe:
@@ -230,22 +139,6 @@ class VersionProbe:
             return None
 
 
-def state_version_reader(app: Any) -> Callable[[], str | None]:
-    """Read the dataset version through the session factory the app's lifespan opened."""
-    from app.queries.meta import select_dataset_version
-
-    def read() -> str | None:
-        factory = getattr(app.state, "sessionmaker", None)
-        if factory is None:  # lifespan not started yet
-            return None
-        with factory() as session:
-            version = select_dataset_version(session)
-        app.state.dataset_version = version
-        return version
-
-    return read
-
-
 class ResponseCache:
     """Pure-ASGI response cache around `app` (see the module docstring)."""
 
@@ -254,7 +147,7 @@ class ResponseCache:
         app: ASGIApp,
         settings: Settings,
         *,
-        read_version: Callable[[], str | None] | None = None,
+        read_version: Callable[[], str | None],
     ) -> None:
         self.app = app
         self.max_bytes = settings.cache_max_bytes
@@ -265,9 +158,7 @@ class ResponseCache:
         self.stats = CacheStats()
         self.bytes = 0
         self._store: OrderedDict[str, Entry] = OrderedDict()
-        self._probe = VersionProbe(
-            read_version or state_version_reader(app), settings.cache_version_check_seconds
-        )
+        self._probe = VersionProbe(read_version, settings.cache_version_check_seconds)
         self._version: str | None = None
         # time.perf_counter() until which the stored answers are known to be of the current
         # dataset version; 0: the version must be read first (see __call__).
@@ -417,7 +308,7 @@ class ResponseCache:
                 await forward(message)
             elif message["type"] == "http.response.start":
                 start = message
-                if not self._cacheable_start(message):
+                if not storable(message, self.max_buffer_bytes):
                     streaming = True
                     await forward(message)
             elif message["type"] == "http.response.body":
@@ -447,77 +338,13 @@ class ResponseCache:
                 scope["route"] = inner_scope["route"]
         if streaming or start is None:
             return None
-        return self._entry(start, b"".join(chunks), query, coding, inner_scope.get("route"))
-
-    def _cacheable_start(self, message: Message) -> bool:
-        if message["status"] != 200:
-            return False
-        for name, value in message.get("headers", ()):
-            lower = name.lower()
-            if lower == b"set-cookie":
-                return False
-            if lower == b"cache-control" and (b"no-store" in value or b"private" in value):
-                return False
-            if lower == b"vary" and not _vary_ok(value):
-                return False
-            if lower == b"content-length" and int(value) > self.max_buffer_bytes:
-                return False
-        return True
-
-    def _entry(
-        self,
-        start: Message,
-        body: bytes,
-        query: tuple[tuple[str, str], ...],
-        coding: str,
-        route: Any,
-    ) -> Entry:
-        kept: list[tuple[bytes, bytes]] = []
-        content_type = b""
-        cache_control: bytes | None = None
-        encoded = False
-        for name, value in start.get("headers", ()):
-            lower = name.lower()
-            if lower == b"content-type":
-                content_type = value
-            elif lower == b"content-encoding":
-                encoded = True
-            elif lower == b"cache-control":
-                cache_control = value
-            if lower not in _REPLACED:
-                kept.append((lower, value))
-        digest = hashlib.blake2b(body, digest_size=16)
-        digest.update(b"\0" + content_type)
-        if coding != "identity" and not encoded and len(body) >= COMPRESS_MIN_BYTES:
-            if _compressible(content_type):
-                packed = compress(body, coding)
-                if len(packed) < len(body):
-                    body = packed
-                    kept.append((b"content-encoding", coding.encode()))
-                else:
-                    coding = "identity"
-            else:
-                coding = "identity"
-        else:
-            coding = "identity"
-        etag = f'"{digest.hexdigest()}{_CODING_SUFFIX[coding]}"'.encode()
-        if cache_control is None:
-            pinned = any(name == "edition" and value for name, value in query)
-            cache_control = IMMUTABLE if pinned else self.short_cache_control
-        kept += [
-            (b"content-length", str(len(body)).encode()),
-            (b"etag", etag),
-            (b"cache-control", cache_control),
-            (b"vary", VARY),
-        ]
-        headers_304 = [(n, v) for n, v in kept if n not in _NOT_IN_304]
-        size = len(body) + sum(len(n) + len(v) for n, v in kept) * 2 + 256
-        return Entry(
-            etag=etag,
-            size=size,
-            ok=(200, kept, body, route),
-            ok_head=(200, kept, b"", route),
-            not_modified=(304, headers_304, b"", route),
+        pinned = any(name == "edition" and value for name, value in query)
+        return make_entry(
+            start,
+            b"".join(chunks),
+            coding=coding,
+            cache_control=IMMUTABLE if pinned else self.short_cache_control,
+            route=inner_scope.get("route"),
         )
 
     def _put(self, key: str, entry: Entry) -> None:
@@ -529,11 +356,3 @@ class ResponseCache:
             _, old = self._store.popitem(last=False)
             self.bytes -= old.size
             self.stats.evictions += 1
-
-
-def _vary_ok(value: bytes) -> bool:
-    """Only headers that are part of the key may vary a cached answer (Origin: CORS)."""
-    return all(
-        token.strip().lower() in (b"accept", b"accept-encoding", b"origin", b"")
-        for token in value.split(b",")
-    )

@@ -1,0 +1,101 @@
+"""Request guards: requests refused before routing (URL length, parameter count, Host, body).
+
+The Host rule is Starlette's TrustedHostMiddleware's (an exact name or "*.domain", compared
+in lower case, without the port), written here rather than reused: that middleware answers
+text/plain and may redirect to www., its host parser is private (starlette._utils), and
+these guards run in one pass over headers the front door has already read, answering in the
+API's one problem+json shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Scope
+
+from app.edge.security import API_HEADERS
+from app.errors import problem
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_url_length: int
+    max_query_params: int
+    max_body_bytes: int
+    trusted_hosts: tuple[str, ...]
+
+    @property
+    def any_host(self) -> bool:
+        return "*" in self.trusted_hosts
+
+
+def host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a Host header (name, optional port) matches one of the trusted patterns."""
+    if "*" in patterns:
+        return True
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower()
+    for pattern in patterns:
+        if name == pattern or (pattern.startswith("*.") and name.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp | None:
+    """A problem+json answer for a request refused before routing, or None to let it in."""
+    host = headers.get(b"host")
+    length = headers.get(b"content-length")
+    encoding = headers.get(b"transfer-encoding")
+    query: bytes = scope["query_string"]
+    url_length = len(scope.get("raw_path") or scope["path"]) + len(query)
+    if url_length > limits.max_url_length:
+        return _refuse(
+            scope,
+            414,
+            "URI too long",
+            f"The URL is {url_length} characters long; the limit is "
+            f"{limits.max_url_length}. Ask for fewer values per request.",
+            "uri-too-long",
+        )
+    if query.count(b"&") >= limits.max_query_params:
+        return _refuse(
+            scope,
+            400,
+            "Bad request",
+            f"Too many query parameters; the limit is {limits.max_query_params}.",
+            "bad-request",
+        )
+    if not limits.any_host and not host_allowed(
+        (host or b"").decode("latin-1"), limits.trusted_hosts
+    ):
+        return _refuse(
+            scope,
+            400,
+            "Bad request",
+            "This Host header is not served here; use one of the configured hosts.",
+            "untrusted-host",
+        )
+    if length is None and encoding is None:
+        return None
+    too_long = length is not None and (not length.isdigit() or int(length) > limits.max_body_bytes)
+    if too_long or (encoding is not None and b"chunked" in encoding.lower()):
+        return _refuse(
+            scope,
+            413,
+            "Content too large",
+            f"This API is read-only and takes no request body over {limits.max_body_bytes} bytes.",
+            "content-too-large",
+        )
+    return None
+
+
+def _refuse(scope: Scope, status: int, title: str, detail: str, slug: str) -> ASGIApp:
+    # Answered outside SecurityHeaders: carry them here.
+    return problem(
+        scope["path"][:200],
+        status=status,
+        title=title,
+        detail=detail,
+        slug=slug,
+        headers=API_HEADERS,
+    )

@@ -1,0 +1,161 @@
+"""A stored answer: its ETag, compression and headers, and the 304 that conditional requests get.
+
+- Stored: 200 answers only, never one with Set-Cookie, `Cache-Control: no-store` or
+  `private`, or a Vary on headers the cache does not key on (`storable`).
+- ETag: strong, per representation: BLAKE2b of the identity body and its media type,
+  suffixed by the coding (RFC 9110 8.8.3). `If-None-Match` is compared weakly
+  (RFC 9110 13.1.2, `etag_matches`).
+- Compression: bodies of at least 1 KiB of a textual type, with brotli or gzip (the coding
+  the cache chose from Accept-Encoding), kept only when smaller.
+- Headers: the route's own, then Content-Length, ETag, Cache-Control (the route's, else
+  the cache's default) and `Vary: Accept, Accept-Encoding, Origin`; a 304 leaves out the
+  representation metadata (RFC 9110 15.4.5).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import brotli
+from starlette.types import Message
+
+# Origin: the CORS headers in a stored answer depend on it (and the cache key includes it).
+VARY = b"Accept, Accept-Encoding, Origin"
+COMPRESS_MIN_BYTES = 1024
+# Response headers replaced by those made here.
+_REPLACED = frozenset({b"content-length", b"etag", b"vary", b"cache-control"})
+# Representation metadata a 304 leaves out (RFC 9110 15.4.5).
+_NOT_IN_304 = frozenset(
+    {b"content-type", b"content-length", b"content-encoding", b"content-disposition"}
+)
+_COMPRESSIBLE = (
+    b"text/",
+    b"application/json",
+    b"application/problem+json",
+    b"application/javascript",
+    b"application/xml",
+    b"application/vnd.sqlite3",
+    b"image/svg+xml",
+)
+_CODING_SUFFIX = {"br": "-br", "gzip": "-gz", "identity": ""}
+
+Hit = tuple[int, list[tuple[bytes, bytes]], bytes, Any]
+"""An answer ready to send: (status, headers, body, route). Outer layers must not change the
+header list in place (it is the stored one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One stored representation, with its answers prebuilt: a hit allocates nothing."""
+
+    etag: bytes
+    size: int
+    ok: Hit
+    ok_head: Hit
+    not_modified: Hit
+
+
+def storable(start: Message, max_bytes: int) -> bool:
+    """Whether the answer that `start` begins may be stored (see the module docstring), and
+    declares no more than `max_bytes` of body."""
+    if start["status"] != 200:
+        return False
+    for name, value in start.get("headers", ()):
+        lower = name.lower()
+        if lower == b"set-cookie":
+            return False
+        if lower == b"cache-control" and (b"no-store" in value or b"private" in value):
+            return False
+        if lower == b"vary" and not _vary_ok(value):
+            return False
+        if lower == b"content-length" and int(value) > max_bytes:
+            return False
+    return True
+
+
+def make_entry(
+    start: Message, body: bytes, *, coding: str, cache_control: bytes, route: Any
+) -> Entry:
+    """The entry of a 200 answer (its start message and identity body), compressed with
+    `coding` when worth it; `cache_control` applies unless the route set its own."""
+    kept: list[tuple[bytes, bytes]] = []
+    content_type = b""
+    own_cache_control: bytes | None = None
+    encoded = False
+    for name, value in start.get("headers", ()):
+        lower = name.lower()
+        if lower == b"content-type":
+            content_type = value
+        elif lower == b"content-encoding":
+            encoded = True
+        elif lower == b"cache-control":
+            own_cache_control = value
+        if lower not in _REPLACED:
+            kept.append((lower, value))
+    digest = hashlib.blake2b(body, digest_size=16)
+    digest.update(b"\0" + content_type)
+    if coding != "identity" and not encoded and len(body) >= COMPRESS_MIN_BYTES:
+        if _compressible(content_type):
+            packed = compress(body, coding)
+            if len(packed) < len(body):
+                body = packed
+                kept.append((b"content-encoding", coding.encode()))
+            else:
+                coding = "identity"
+        else:
+            coding = "identity"
+    else:
+        coding = "identity"
+    etag = f'"{digest.hexdigest()}{_CODING_SUFFIX[coding]}"'.encode()
+    kept += [
+        (b"content-length", str(len(body)).encode()),
+        (b"etag", etag),
+        (b"cache-control", cache_control if own_cache_control is None else own_cache_control),
+        (b"vary", VARY),
+    ]
+    headers_304 = [(n, v) for n, v in kept if n not in _NOT_IN_304]
+    size = len(body) + sum(len(n) + len(v) for n, v in kept) * 2 + 256
+    return Entry(
+        etag=etag,
+        size=size,
+        ok=(200, kept, body, route),
+        ok_head=(200, kept, b"", route),
+        not_modified=(304, headers_304, b"", route),
+    )
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    if coding == "br":
+        # Quality 5: most of quality 11's gain at a small fraction of its CPU cost.
+        return bytes(brotli.compress(body, quality=5))
+    # mtime=0: the same body always gives the same bytes, so ETags agree across workers.
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def etag_matches(if_none_match: bytes, etag: bytes) -> bool:
+    """Weak comparison of an If-None-Match list with our strong ETag."""
+    value = if_none_match.strip()
+    if value == b"*":
+        return True
+    for candidate in value.split(b","):
+        tag = candidate.strip()
+        if tag.startswith(b"W/"):
+            tag = tag[2:]
+        if tag == etag:
+            return True
+    return False
+
+
+def _compressible(content_type: bytes) -> bool:
+    return content_type.lower().startswith(_COMPRESSIBLE)
+
+
+def _vary_ok(value: bytes) -> bool:
+    """Only headers that are part of the key may vary a cached answer (Origin: CORS)."""
+    return all(
+        token.strip().lower() in (b"accept", b"accept-encoding", b"origin", b"")
+        for token in value.split(b",")
+    )
