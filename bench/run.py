@@ -197,6 +197,8 @@ def wrk(
     cpus: str | None = LOAD_CPU,
     threads: int = 1,
     connections: int = CONNECTIONS,
+    script: Path | None = None,
+    script_args: tuple[str, ...] = (),
 ) -> Load:
     command = [
         *(_pinned(cpus) if cpus else []),
@@ -208,7 +210,11 @@ def wrk(
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{url}")
+    if script_args:
+        command += ["--", *script_args]
     output = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
