@@ -64,7 +64,9 @@ soak: install-dev seed
 ## PostgreSQL primary + streaming standby, two API replicas, nginx on 127.0.0.1:$(CLUSTER_PORT)
 ## (Debian's postgresql and nginx, installed when missing); see deploy/README.md
 CLUSTER_PORT ?= 8080
-export CLUSTER_PORT
+# Another CLUSTER_PORT, another directory: a second cluster never stops or wipes the first.
+CLUSTER_DIR ?= $(if $(filter 8080,$(CLUSTER_PORT)),var/cluster,var/cluster-$(CLUSTER_PORT))
+export CLUSTER_PORT CLUSTER_DIR
 cluster: install-dev
 	deploy/cluster-up
 

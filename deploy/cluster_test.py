@@ -215,6 +215,8 @@ def kill_one_replica(env: dict[str, str], urls: Iterator[str]) -> None:
     victim = int(pids[0])
     print(f"== 1. {total} distinct uncached URLs through nginx, 8 clients; SIGKILL to API")
     print(f"      replica 1 (pid {victim}) after {kill_after} answers")
+    nginx_log = CLUSTER_DIR / "nginx" / "error.log"
+    log_start = nginx_log.stat().st_size
     load = Load(env["CLUSTER_URL"], urls, threads=8, count=total).start()
     wait_until(lambda: load.done() >= kill_after, 120, step=0.01)
     os.kill(victim, signal.SIGKILL)
@@ -223,6 +225,12 @@ def kill_one_replica(env: dict[str, str], urls: Iterator[str]) -> None:
     failed = [r for r in results if r.status != 200]
     print(f"   sent {len(results)}, failed {len(failed)}; killed after {killed_at} answers;")
     print(f"   {summary(results)}")
+    with nginx_log.open("rb") as log:
+        log.seek(log_start)
+        retried = sum(b"[error]" in entry and b"upstream" in entry for entry in log)
+    print(
+        f"   nginx error.log: {retried} attempts on the killed replica failed, retried on the other"
+    )
     for r in failed[:5]:
         print(f"   failed: {r.describe()}")
     check(len(results) == total, f"{len(results)} of {total} requests answered")

@@ -10,7 +10,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CLUSTER_PORT=${CLUSTER_PORT:-8080}
-CLUSTER_DIR=$(mkdir -p "${CLUSTER_DIR:-$ROOT/var/cluster}" && cd "${CLUSTER_DIR:-$ROOT/var/cluster}" && pwd)
+# Another CLUSTER_PORT, another directory: a second cluster never stops or wipes the first.
+if [ "$CLUSTER_PORT" = 8080 ]; then default_dir=$ROOT/var/cluster; else default_dir=$ROOT/var/cluster-$CLUSTER_PORT; fi
+CLUSTER_DIR=$(mkdir -p "${CLUSTER_DIR:-$default_dir}" && cd "${CLUSTER_DIR:-$default_dir}" && pwd)
 # Seconds a non-pinned answer may be served from a cache (the API's Cache-Control max-age,
 # which nginx honours): the longest a re-seed takes to reach readers, plus a second.
 CLUSTER_CACHE_MAX_AGE=${CLUSTER_CACHE_MAX_AGE:-10}
