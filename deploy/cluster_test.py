@@ -271,28 +271,34 @@ def reads_go_to_the_standby(
     check(on_primary == [], "an API replica holds a connection to the primary")
 
 
+def standby_server(action: str) -> tuple[float, float]:
+    """Stop (pg_ctl -m fast) or start the standby; when the command began and ended."""
+    begin = time.monotonic()
+    deploy("postgres", "standby", action)
+    end = time.monotonic()
+    print(f"   standby {action}: done in {end - begin:.2f} s")
+    return begin, end
+
+
+def both_reading_from(database: Database, name: str, seconds: float) -> None:
+    both = ["nato-api-1", "nato-api-2"]
+    after = wait_until(lambda: database.api_sessions() == both, seconds)
+    print(f"   both replicas read from {name} after {fmt(after)} s")
+    check(after is not None, f"the replicas did not read from {name} within {seconds} s")
+
+
 def standby_stops_and_returns(
     env: dict[str, str], primary: Database, standby: Database, urls: Iterator[str]
 ) -> None:
     print("== 4. the standby stopped under load (4 clients), then started again")
     load = Load(env["CLUSTER_URL"], urls, threads=4).start()
     time.sleep(1.0)
-    stop_begin = time.monotonic()
-    deploy("postgres", "standby", "stop")
-    stop_end = time.monotonic()
-    print(f"   standby stopped (pg_ctl -m fast) in {stop_end - stop_begin:.2f} s")
-    fell_back = wait_until(lambda: primary.api_sessions() == ["nato-api-1", "nato-api-2"], 15)
-    print(f"   both replicas read from the primary after {fmt(fell_back)} s")
-    check(fell_back is not None, "the replicas did not fall back to the primary")
+    stop_begin, stop_end = standby_server("stop")
+    both_reading_from(primary, "the primary", 15)
     time.sleep(2.0)
-    start_begin = time.monotonic()
-    deploy("postgres", "standby", "start")
-    start_end = time.monotonic()
-    print(f"   standby started in {start_end - start_begin:.2f} s")
-    returned = wait_until(lambda: standby.api_sessions() == ["nato-api-1", "nato-api-2"], 40)
+    start_begin, start_end = standby_server("start")
+    both_reading_from(standby, "the standby again (pool recycle)", 40)
     back_at = time.monotonic()
-    print(f"   both replicas read from the standby again after {fmt(returned)} s (pool recycle)")
-    check(returned is not None, "the replicas did not return to the standby")
     time.sleep(1.0)
     results = load.stop()
     failed = [r for r in results if r.status != 200]
