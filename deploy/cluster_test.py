@@ -127,7 +127,7 @@ class Load:
         self.issued = 0
         self.lock = threading.Lock()
         self.stopped = threading.Event()
-        self.workers = [threading.Thread(target=self._work) for _ in range(threads)]
+        self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
 
     def _next(self) -> str | None:
         with self.lock:
@@ -237,12 +237,9 @@ def kill_one_replica(env: dict[str, str], urls: Iterator[str]) -> None:
     check(not failed, f"{len(failed)} requests failed while a replica was killed")
     check(all(r.cache_status == "MISS" for r in results), "a 'distinct uncached' URL was cached")
     new_pid = deploy("api-replica", "1")
-    pids[0] = new_pid
-    env_path = CLUSTER_DIR / "cluster.env"
-    text = env_path.read_text().replace(env["API_PIDS"], " ".join(pids))
-    env_path.write_text(text)
-    env["API_PIDS"] = " ".join(pids)
+    env.update(read_env())
     print(f"   API replica 1 restarted by deploy/api-replica 1: pid {new_pid}")
+    check(env["API_PIDS"].split()[0] == new_pid, "cluster.env's API_PIDS is stale")
 
 
 def pinned_edition_is_a_hit(env: dict[str, str]) -> None:
@@ -294,9 +291,11 @@ def standby_stops_and_returns(
     load = Load(env["CLUSTER_URL"], urls, threads=4).start()
     time.sleep(1.0)
     stop_begin, stop_end = standby_server("stop")
-    both_reading_from(primary, "the primary", 15)
-    time.sleep(2.0)
-    start_begin, start_end = standby_server("start")
+    try:
+        both_reading_from(primary, "the primary", 15)
+        time.sleep(2.0)
+    finally:  # the cluster is left whole, whatever happened
+        start_begin, start_end = standby_server("start")
     both_reading_from(standby, "the standby again (pool recycle)", 40)
     back_at = time.monotonic()
     time.sleep(1.0)
