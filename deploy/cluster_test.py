@@ -378,9 +378,11 @@ def reseed_reaches_readers(env: dict[str, str], standby: Database) -> None:
         check(text.count(SOURCE_TITLE) == 1, f"{SOURCE_TITLE!r} is not in sources.csv once")
         sources.write_text(text.replace(SOURCE_TITLE, changed_title), encoding="utf-8")
         print(f"== 5. re-seed on the primary: source {SOURCE_ID} retitled {changed_title!r}")
-        reseed(env, standby, data, changed_title)
-    print("== 5b. re-seed with the original data")
-    reseed(env, standby, original, SOURCE_TITLE)
+        try:
+            reseed(env, standby, data, changed_title)
+        finally:  # the cluster is left with the published data, whatever happened
+            print("== 5b. re-seed with the original data")
+            reseed(env, standby, original, SOURCE_TITLE)
 
 
 def main() -> None:
