@@ -1,6 +1,10 @@
 # Multi-stage build: install and seed into an immutable SQLite file, then run as non-root.
-# (No Docker engine runs on the development machines here: this file is kept simple and is
-# exercised by CI elsewhere.)
+# Not exercised: no Docker engine runs on this project's machines or in its CI (.ci/run), so
+# neither this file nor docker-compose.yml has been built or run. What is exercised is what
+# they run: the `nato-api migrate|seed|serve` commands (the test suite, .ci/run), and the
+# topology of docker-compose.yml (PostgreSQL primary and standby, two API replicas,
+# nginx with deploy/nginx.conf.template) from Debian packages by `make cluster` and
+# `make cluster-test` (deploy/README.md).
 FROM python:3.11-slim AS build
 WORKDIR /srv/app
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

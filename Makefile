@@ -6,7 +6,8 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test e2e check lint typecheck bench soak install install-dev migrate seed clean
+.PHONY: run test e2e check lint typecheck bench soak install install-dev migrate seed clean \
+	cluster cluster-stop cluster-test cluster-bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version) if sys.version_info < (3, 11) else None'
@@ -59,6 +60,26 @@ bench: install-dev seed
 
 soak: install-dev seed
 	$(BIN)/python -m bench.soak
+
+## PostgreSQL primary + streaming standby, two API replicas, nginx on 127.0.0.1:$(CLUSTER_PORT)
+## (Debian's postgresql and nginx, installed when missing); see deploy/README.md
+CLUSTER_PORT ?= 8080
+# Another CLUSTER_PORT, another directory: a second cluster never stops or wipes the first.
+CLUSTER_DIR ?= $(if $(filter 8080,$(CLUSTER_PORT)),var/cluster,var/cluster-$(CLUSTER_PORT))
+export CLUSTER_PORT CLUSTER_DIR
+cluster: install-dev
+	deploy/cluster-up
+
+cluster-stop:
+	deploy/cluster-down
+
+## Kill a replica under load, stop the standby, re-seed: through nginx, on a running cluster
+cluster-test: install-dev
+	$(BIN)/python deploy/cluster_test.py
+
+## req/s through nginx (cached, uncached) against a static file and one API process (wrk)
+cluster-bench: install-dev
+	$(BIN)/python -m bench.cluster
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

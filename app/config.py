@@ -22,6 +22,13 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://...",
     )
+    database_pool_recycle: int = Field(
+        default=-1,
+        ge=-1,
+        description="Seconds after which a pooled PostgreSQL connection is re-opened (-1: "
+        "never). With a multi-host URL (target_session_attrs=prefer-standby), the delay "
+        "before reads return to a standby that came back.",
+    )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Seed data folder.")
     environment: Literal["development", "production"] = "development"
     log_level: str = "INFO"

@@ -24,11 +24,13 @@ def sqlite_path(url: str) -> Path | None:
     return None if database == ":memory:" else Path(database)
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, pool_recycle: int = -1) -> Engine:
     """Create an engine; `read_only` makes the data impossible to change from this process.
 
     SQLite is opened with `mode=ro` (https://www.sqlite.org/uri.html), PostgreSQL sessions
     start with `default_transaction_read_only`. Foreign keys are enforced on SQLite too.
+    A PostgreSQL connection is re-opened after `pool_recycle` seconds (-1: never): a
+    multi-host URL chooses its server when a connection opens, never later.
     """
     parsed = make_url(url)
     connect_args: dict[str, Any] = {}
@@ -49,7 +51,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if read_only:
         connect_args["options"] = "-c default_transaction_read_only=on"
     return create_engine(
-        parsed, connect_args=connect_args, pool_pre_ping=True, pool_size=5, max_overflow=5
+        parsed,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        pool_recycle=pool_recycle,
+        pool_size=5,
+        max_overflow=5,
     )
 
 

@@ -30,7 +30,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session closes when the handler returns, before the response starts,
+# so a database lost at that moment (its ROLLBACK fails) is a 503 problem like any database
+# error; closed after the response had started, it was a text/plain 500 (make cluster-test).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # Accepted on every route by content negotiation, even where a route does not declare it.
 ALWAYS_ALLOWED = frozenset({"format"})

@@ -91,7 +91,9 @@ def open_database(settings: Settings) -> tuple[Engine, str | None]:
             f"Database file {path} does not exist: run `nato-api migrate` and `nato-api seed` "
             "(or `make run`)."
         )
-    engine = make_engine(settings.database_url, read_only=True)
+    engine = make_engine(
+        settings.database_url, read_only=True, pool_recycle=settings.database_pool_recycle
+    )
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -201,6 +201,8 @@ def wrk(
     cpus: str | None = LOAD_CPU,
     threads: int = 1,
     connections: int = CONNECTIONS,
+    script: Path | None = None,
+    script_args: tuple[str, ...] = (),
 ) -> Load:
     command = [
         *(_pinned(cpus) if cpus else []),
@@ -212,13 +214,17 @@ def wrk(
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     command.append(f"http://127.0.0.1:{port}{url}")
+    if script_args:
+        command += ["--", *script_args]
     output = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return Load(rps, p50, p99, int(errors.group(1)) if errors else 0)
 

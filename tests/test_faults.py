@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.config import DEFAULT_DATA_DIR, PROJECT_ROOT, Settings
 from app.db import make_engine
@@ -100,6 +102,26 @@ def test_serve_refuses_an_unreachable_postgresql() -> None:
         "Is it reachable",
     )
     assert "secret" not in result.stderr
+
+
+def test_a_database_lost_as_the_session_closes_is_a_503_problem(settings: Settings) -> None:
+    """The query answered, then the connection died before the transaction ended (a standby
+    stopped under load, in `make cluster-test`): a 503 problem+json the client may retry,
+    never a text/plain 500 from a session torn down after the response had started."""
+
+    def lost(_conn: Connection) -> None:
+        raise OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+
+    with TestClient(create_asgi(settings)) as client:
+        event.listen(Engine, "rollback", lost)
+        try:
+            response = client.get("/v1/sources/nato-ar2024-web")
+        finally:
+            event.remove(Engine, "rollback", lost)
+        body = assert_problem(response, 503, "/problems/unavailable")
+        assert body["detail"] == "The database is not answering; retry in a few seconds."
+        assert response.headers["retry-after"] == "5"
+        assert client.get("/v1/sources/nato-ar2024-web").json()["id"] == "nato-ar2024-web"
 
 
 # --- a real PostgreSQL server that stops and comes back ------------------------------------
