@@ -933,9 +933,10 @@ def import_workbook(
     try:
         validate(data_dir, plan.files)
     except SeedError as exc:
-        raise WorkbookError(
-            "-", "-", f"the result breaks the data rules: {exc.problems[0]}"
-        ) from None
+        # The first problem in file order (editions before the figures that name them) is the
+        # cause; later ones usually follow from it.
+        first = min(exc.problems, key=lambda p: (DATA_FILES.index(p.file), p.line))
+        raise WorkbookError("-", "-", f"the result breaks the data rules: {first}") from None
     if not dry_run:
         write(data_dir, plan.files)
     return plan
