@@ -148,6 +148,9 @@ def import_workbook(
     except (WorkbookError, SeedError) as exc:
         _fail(ValueError(f"import-workbook: {path}: {exc}"))
         return
+    except OSError as exc:  # writing the data folder failed: every file is still the old one
+        _fail(ValueError(f"import-workbook: cannot write {data_dir}: {exc}; nothing was changed"))
+        return
     for line in plan.summary:
         typer.echo(line)
     rows = ", ".join(f"{name} {n:+d}" for name, n in plan.added.items())

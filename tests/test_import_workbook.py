@@ -293,3 +293,28 @@ def test_a_result_that_breaks_the_loader_rules_is_refused(data_copy: Path) -> No
     assert "the result breaks the data rules: editions.csv:" in result.stderr
     assert "duplicate published_on" in result.stderr
     assert snapshot(data_copy) == before
+
+
+def test_a_failed_write_leaves_every_file_as_it_was(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up while the third new file is written: no file is replaced and no
+    temporary file stays behind."""
+    import seed.workbook
+
+    before = snapshot(data_copy)
+    synced = []
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 3:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(seed.workbook.os, "fsync", fsync)
+    result = run_import(data_copy, WORKBOOK)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"import-workbook: cannot write {data_copy}: [Errno 28] No space left on device; "
+        "nothing was changed\n"
+    )
+    assert snapshot(data_copy) == before
