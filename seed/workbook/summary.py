@@ -33,6 +33,7 @@ def summarize(
         f"{sum(f.is_aggregate for f in figures)} aggregates; {len(allies)} allies "
         f"({' '.join(allies)}); years {years[0]}-{years[-1]}",
     ]
+    lines.append("figures per table (allies and aggregates):")
     for table, counts in book.tables.items():
         parts = ", ".join(f"{ind} {n}" for ind, n in counts.items())
         lines.append(f"  {table}: {parts}")
