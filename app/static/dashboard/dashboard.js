@@ -10,7 +10,7 @@
   };
   // Okabe-Ito based, darkened for 3:1 on white; one colour per edition.
   const PALETTE = ["#0060a8", "#c05a00", "#007a5e", "#a3307a", "#5b4a00", "#4b3c9e", "#8a2d2d",
-    "#2f6b2f", "#00708a"];
+    "#2f6b2f", "#5f5f5f"];
   const DEFAULTS = { edition: "", year: "", threshold: "2", ally: "USA" };
   // Until the API says which years it has (init reads them from the compliance history).
   const YEARS = { first: 2012, last: 2026 };
