@@ -84,6 +84,49 @@ def test_allies_at_2pct_in_2024_per_edition(client: TestClient, edition: str, co
     assert all(i["edition"] == edition for i in body["items"] if i["ally"] != "ISL")
 
 
+@pytest.mark.parametrize(
+    ("edition", "year", "count", "not_in_edition"),
+    [
+        # seed/data/README.md: "At 2%: 3 allies in 2014, 6 in 2018 and 7 in 2019e (2019-06);
+        # 11 in 2023e (2023-07), the count reported in July 2023."
+        ("2019-06", 2014, 3, ["FIN", "MKD", "SWE"]),
+        ("2019-06", 2018, 6, ["FIN", "MKD", "SWE"]),
+        ("2019-06", 2019, 7, ["FIN", "MKD", "SWE"]),
+        ("2023-07", 2023, 11, ["SWE"]),
+    ],
+)
+def test_older_editions_reproduce_their_published_counts(
+    client: TestClient, edition: str, year: int, count: int, not_in_edition: list[str]
+) -> None:
+    body = client.get("/v1/compliance", params={"year": year, "edition": edition}).json()
+    meeting = expected_meeting("share_gdp", year, edition, Decimal(2))
+    assert len(meeting) == count
+    assert body["summary"]["meeting_allies"] == meeting
+    covered = ALL_ALLIES - 1 - len(not_in_edition)  # Iceland is in no expenditure table
+    assert body["summary"]["below"] == covered - count
+    # Allies the edition does not list are no_data, never failing.
+    assert body["summary"]["no_data_allies"] == sorted(["ISL", *not_in_edition])
+    assert body["editions"] == [edition]
+
+
+def test_history_of_2019_06_covers_28_allies_from_2012(client: TestClient) -> None:
+    body = client.get("/v1/compliance/history", params={"edition": "2019-06"}).json()
+    assert [i["year"] for i in body["items"]] == list(range(2012, 2020))
+    for item in body["items"]:
+        assert item["meeting"] + item["below"] == 28
+        assert item["no_data_allies"] == ["FIN", "ISL", "MKD", "SWE"]
+        assert item["meeting_allies"] == expected_meeting(
+            "share_gdp", item["year"], "2019-06", Decimal(2)
+        )
+    latest = client.get("/v1/compliance/history").json()["items"]
+    # Under the latest rule 2012 and 2013 come from 2019-06, the only edition that has them.
+    assert [(i["year"], i["editions"]) for i in latest[:3]] == [
+        (2012, ["2019-06"]),
+        (2013, ["2019-06"]),
+        (2014, ["2026-07"]),
+    ]
+
+
 def test_published_count_is_shown_beside_the_computed_one(client: TestClient) -> None:
     body = client.get("/v1/compliance", params={"year": 2024, "edition": "2025-04"}).json()
     assert body["published_counts"] == [
