@@ -74,16 +74,15 @@ def plan_import(
                 f"indicator {figure.indicator} is not in indicators.csv; add it first",
             )
 
-    def ours(edition_col: int, source_col: int) -> Callable[[list[str]], bool]:
-        return lambda r: r[edition_col] == info.id and r[source_col] == info.source
+    def ours(row: dict[str, str]) -> bool:
+        return row["edition"] == info.id and row["source_id"] == info.source
 
-    obs = [_observation_row(f, book, info) for f in book.figures if not f.is_aggregate]
-    agg = [_aggregate_row(f, book, info) for f in book.figures if f.is_aggregate]
-    changes: dict[str, tuple[Callable[[list[str]], bool], list[list[str]]]] = {
-        "sources.csv": (lambda r: r[0] == info.source, [_source_row(book, info)]),
-        "editions.csv": (lambda r: r[0] == info.id, [_edition_row(book, info)]),
-        "observations.csv": (ours(4, 6), obs),
-        "aggregates.csv": (ours(6, 8), agg),
+    figures = [_figure_row(f, book, info) for f in book.figures]
+    changes: dict[str, tuple[Callable[[dict[str, str]], bool], list[dict[str, str]]]] = {
+        "sources.csv": (lambda r: r["id"] == info.source, [_source_row(book, info)]),
+        "editions.csv": (lambda r: r["id"] == info.id, [_edition_row(book, info)]),
+        "observations.csv": (ours, [r for r in figures if "ally_iso3" in r]),
+        "aggregates.csv": (ours, [r for r in figures if "aggregate" in r]),
     }
     files: dict[str, bytes] = {}
     added: dict[str, int] = {}
@@ -96,21 +95,22 @@ def plan_import(
 
 
 def _replace_rows(
-    raw: str, matches: Callable[[list[str]], bool], new: list[list[str]]
+    raw: str, matches: Callable[[dict[str, str]], bool], new: list[dict[str, str]]
 ) -> tuple[bytes, int]:
-    """The file with the records that `matches` replaced by `new`, where the first of them was
-    (at the end when none matched), and how many were removed. A file that loses no record
-    keeps its bytes: the new rows are appended."""
-    records = list(csv.reader(io.StringIO(raw, newline="")))
-    drop = [i for i, r in enumerate(records[1:], start=1) if matches(r)]
+    """The file with the records that `matches` replaced by `new` (in the file's own column
+    order), where the first of them was (at the end when none matched), and how many were
+    removed. A file that loses no record keeps its bytes: the new rows are appended."""
+    header, *records = list(csv.reader(io.StringIO(raw, newline="")))
+    rows = [[row[column] for column in header] for row in new]
+    drop = {i for i, r in enumerate(records) if matches(dict(zip(header, r, strict=True)))}
     if not drop:
-        return (raw + _csv(new)).encode("utf-8"), 0
-    kept = [r for i, r in enumerate(records) if i not in set(drop)]
-    at = drop[0]
-    return _csv([*kept[:at], *new, *kept[at:]]).encode("utf-8"), len(drop)
+        return (raw + _csv(rows)).encode("utf-8"), 0
+    kept = [r for i, r in enumerate(records) if i not in drop]
+    at = min(drop)
+    return _csv([header, *kept[:at], *rows, *kept[at:]]).encode("utf-8"), len(drop)
 
 
-def _edition_row(book: Workbook, info: EditionInfo) -> list[str]:
+def _edition_row(book: Workbook, info: EditionInfo) -> dict[str, str]:
     per_ally = sum(1 for f in book.figures if not f.is_aggregate)
     years = sorted({f.year for f in book.figures})
     notes = (
@@ -119,63 +119,46 @@ def _edition_row(book: Workbook, info: EditionInfo) -> list[str]:
         f"{len(book.figures) - per_ally} aggregates, {years[0]}-{years[-1]}. Definition, "
         "constant-price base year and estimate years as the workbook's own words give them."
     )
-    return [
-        info.id,
-        info.title,
-        "NATO",
-        info.published_on.isoformat(),
-        info.cutoff_on.isoformat() if info.cutoff_on else "",
-        "expenditure_report",
-        str(book.base_year),
-        " ".join(map(str, book.estimate_years)),
-        "true",
-        DEFINITIONS[book.core],
-        notes,
-    ]
+    return {
+        "id": info.id,
+        "title": info.title,
+        "publisher": "NATO",
+        "published_on": info.published_on.isoformat(),
+        "data_cutoff_on": info.cutoff_on.isoformat() if info.cutoff_on else "",
+        "kind": "expenditure_report",
+        "constant_price_base_year": str(book.base_year),
+        "estimate_years": " ".join(map(str, book.estimate_years)),
+        "official_tables_available": "true",
+        "expenditure_definition": DEFINITIONS[book.core],
+        "notes": notes,
+    }
 
 
-def _source_row(book: Workbook, info: EditionInfo) -> list[str]:
-    return [
-        info.source,
-        f"{info.title}: Excel tables {book.name}",
-        info.source_url or "",
-        "NATO International Staff",
-        "official_nato_file",
-        "high",
-        f"NATO's own workbook {book.name} ({book.size} bytes, sha256 {book.sha256}), read cell "
-        "by cell by nato-api import-workbook; values as the cells hold them (the shortest "
-        "decimal of each double); '..', blanks and #REF! left out as missing.",
-    ]
+def _source_row(book: Workbook, info: EditionInfo) -> dict[str, str]:
+    return {
+        "id": info.source,
+        "title": f"{info.title}: Excel tables {book.name}",
+        "url": info.source_url or "",
+        "publisher": "NATO International Staff",
+        "kind": "official_nato_file",
+        "trust": "high",
+        "notes": f"NATO's own workbook {book.name} ({book.size} bytes, sha256 {book.sha256}), "
+        "read cell by cell by nato-api import-workbook; values as the cells hold them (the "
+        "shortest decimal of each double); '..', blanks and #REF! left out as missing.",
+    }
 
 
-def _unit(figure: Figure, book: Workbook) -> str:
-    return figure.rule.unit_for(book.core, book.base_year, figure.indicator)
-
-
-def _observation_row(figure: Figure, book: Workbook, info: EditionInfo) -> list[str]:
-    return [
-        figure.indicator,
-        figure.code,
-        str(figure.year),
-        figure.value,
-        info.id,
-        "true" if figure.is_estimate else "false",
-        info.source,
-        _unit(figure, book),
-        figure.note(),
-    ]
-
-
-def _aggregate_row(figure: Figure, book: Workbook, info: EditionInfo) -> list[str]:
-    return [
-        figure.code,
-        figure.indicator,
-        str(figure.year),
-        figure.value,
-        "",
-        _unit(figure, book),
-        info.id,
-        "true" if figure.is_estimate else "false",
-        info.source,
-        figure.note(),
-    ]
+def _figure_row(figure: Figure, book: Workbook, info: EditionInfo) -> dict[str, str]:
+    """One row of observations.csv (per ally) or aggregates.csv, by column name."""
+    series = {"aggregate": figure.code, "qualifier": ""} if figure.is_aggregate else {}
+    return {
+        **(series or {"ally_iso3": figure.code}),
+        "indicator": figure.indicator,
+        "year": str(figure.year),
+        "value": figure.value,
+        "edition": info.id,
+        "is_estimate": "true" if figure.is_estimate else "false",
+        "source_id": info.source,
+        "unit": figure.rule.unit_for(book.core, book.base_year, figure.indicator),
+        "notes": figure.note(),
+    }
