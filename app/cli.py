@@ -125,7 +125,8 @@ def import_workbook(
     dry_run: Annotated[bool, typer.Option(help="Check and summarize; write nothing.")] = False,
 ) -> None:
     """Import one of NATO's workbooks into the data folder as an edition, all or nothing."""
-    from seed.loader import EDITION_ID, CellError, SeedError
+    from seed.contract import EDITION_ID, CellError
+    from seed.loader import SeedError
     from seed.workbook import EditionInfo, WorkbookError
     from seed.workbook import import_workbook as run_import
 

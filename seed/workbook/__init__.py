@@ -10,7 +10,7 @@ integer; `..`, blanks and `#REF!` are missing, never 0.
 Hand-written because no library reads this report layout; openpyxl reads the cells.
 
 All or nothing: the new files are built in memory, validated with the loader's own rules
-(`seed.loader.read_dataset`) on a temporary copy of the data folder, and only then written.
+(`seed.loader.validate`) on a temporary copy of the data folder, and only then written.
 Each file is replaced atomically (a temporary file in the same folder, fsync, `os.replace`);
 across files the replacement is ordered so that every prefix is a valid dataset: sources and
 editions first, then the figures that point to them. A crash between two replacements can
@@ -24,7 +24,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from seed.loader import DATA_FILES, SeedError, read_dataset
+from seed.contract import DATA_FILES
+from seed.loader import Problem, read_dataset, validate
 from seed.workbook.edition import EditionInfo, Plan, plan_import
 from seed.workbook.reader import Workbook, WorkbookError, read_workbook
 
@@ -34,8 +35,9 @@ __all__ = ["EditionInfo", "Plan", "Workbook", "WorkbookError", "import_workbook"
 WRITE_ORDER = ("sources.csv", "editions.csv", "observations.csv", "aggregates.csv")
 
 
-def validate(data_dir: Path, files: dict[str, bytes]) -> None:
-    """Check the data folder as it would be with `files`, by the loader's own rules."""
+def problems_of(data_dir: Path, files: dict[str, bytes]) -> list[Problem]:
+    """The loader's problems with the data folder as it would be with `files` (a temporary
+    copy is checked; `data_dir` is not touched)."""
     with tempfile.TemporaryDirectory(prefix="nato-import-") as tmp:
         for name in DATA_FILES:
             target = Path(tmp) / name
@@ -43,7 +45,7 @@ def validate(data_dir: Path, files: dict[str, bytes]) -> None:
                 target.write_bytes(files[name])
             else:
                 shutil.copyfile(data_dir / name, target)
-        read_dataset(Path(tmp))
+        return validate(Path(tmp))
 
 
 def write(data_dir: Path, files: dict[str, bytes]) -> None:
@@ -80,13 +82,12 @@ def import_workbook(
     current = read_dataset(data_dir).rows
     book = read_workbook(path, current["allies.csv"])
     plan = plan_import(data_dir, current, book, info, replace=replace)
-    try:
-        validate(data_dir, plan.files)
-    except SeedError as exc:
+    problems = problems_of(data_dir, plan.files)
+    if problems:
         # The first problem in file order (editions before the figures that name them) is the
         # cause; later ones usually follow from it.
-        first = min(exc.problems, key=lambda p: (DATA_FILES.index(p.file), p.line))
-        raise WorkbookError("-", "-", f"the result breaks the data rules: {first}") from None
+        first = min(problems, key=lambda p: (DATA_FILES.index(p.file), p.line))
+        raise WorkbookError("-", "-", f"the result breaks the data rules: {first}")
     if not dry_run:
         write(data_dir, plan.files)
     return plan

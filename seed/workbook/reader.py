@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from seed.loader import decimal_text
+from seed.contract import decimal_text
 from seed.workbook.rules import MISSING, OPTIONAL, RANGES, RULES, TABLE_OF, Names, Rule, normal
 
 
