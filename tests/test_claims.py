@@ -50,6 +50,25 @@ def test_count_claim_23_allies_in_2024(client: TestClient) -> None:
     assert by_edition["2024-02"]["verdict"] == "not_covered"
 
 
+@pytest.mark.parametrize(
+    ("year", "count", "supported_by"),
+    [
+        # 2019-06 lists 28 allies and 2023-07 30: the allies that joined later do not leave
+        # their counts open (2024-03, the Annual Report 2023, has no Sweden either).
+        (2019, 7, ["2019-06", "2024-06"]),
+        (2023, 11, ["2023-07", "2024-03"]),
+    ],
+)
+def test_count_claims_of_editions_that_list_fewer_allies(
+    client: TestClient, year: int, count: int, supported_by: list[str]
+) -> None:
+    body = client.get("/v1/claims/check", params={"year": year, "count": count}).json()
+    assert body["supported_by"] == supported_by
+    by_edition = {i["edition"]: i for i in body["items"]}
+    first = by_edition[supported_by[0]]
+    assert (first["value"], first["verdict"]) == (count, "match")
+
+
 def test_count_claim_that_an_edition_cannot_decide(client: TestClient) -> None:
     # 2025-08 has 2025e shares for 23 allies only: "31 allies" is neither confirmed nor refuted.
     body = client.get("/v1/claims/check", params={"year": 2025, "count": 31}).json()

@@ -104,9 +104,19 @@ def test_older_editions_reproduce_their_published_counts(
     assert body["summary"]["meeting_allies"] == meeting
     covered = ALL_ALLIES - 1 - len(not_in_edition)  # Iceland is in no expenditure table
     assert body["summary"]["below"] == covered - count
-    # Allies the edition does not list are no_data, never failing.
+    # Allies the edition does not list are no_data, never failing, with the reason.
     assert body["summary"]["no_data_allies"] == sorted(["ISL", *not_in_edition])
     assert body["editions"] == [edition]
+    reasons = {i["ally"]: i["reason"] for i in body["items"] if i["status"] == "no_data"}
+    names = {r["iso3"]: r["name"] for r in data_rows("allies.csv")}
+    published_on = next(e for e in data_rows("editions.csv") if e["id"] == edition)["published_on"]
+    for ally in not_in_edition:
+        joined = next(r for r in data_rows("allies.csv") if r["iso3"] == ally)["accession_year"]
+        assert reasons[ally] == (
+            f"edition {edition} has no share_gdp figure for {names[ally]} in {year}: "
+            f"{names[ally]} was not yet an ally when the edition was published "
+            f"({published_on}; joined {joined})"
+        )
 
 
 def test_history_of_2019_06_covers_28_allies_from_2012(client: TestClient) -> None:
