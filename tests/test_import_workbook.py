@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,19 @@ WORKBOOK = next(
     Path("../shared/fixtures/240617-def-exp-2024-TABLES-en.xlsx"),
 )
 SOURCE_2024 = "nato-def-exp-2024-xlsx"
+CONSTANT_MONEY = {
+    "ncu_constant",
+    "usd_constant",
+    "gdp_usd_constant",
+    "gdp_per_capita",
+    "expenditure_per_capita",
+}
 TITLE = "Defence Expenditure of NATO Countries (2014-2024)"
 
 
-def run_import(data: Path, path: Path, *extra: str, edition: str = "2024-07") -> Any:
+def run_import(
+    data: Path, path: Path, *extra: str, edition: str = "2024-07", published_on: str = "2024-06-18"
+) -> Any:
     args = [
         "import-workbook",
         str(path),
@@ -39,7 +49,7 @@ def run_import(data: Path, path: Path, *extra: str, edition: str = "2024-07") ->
         "--title",
         TITLE,
         "--published-on",
-        "2024-06-18",
+        published_on,
         "--data",
         str(data),
         *extra,
@@ -161,7 +171,7 @@ def test_a_reworded_later_edition_imports_with_its_definition_and_base_year(
     data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = reworded(WORKBOOK, tmp_path / "def-exp-2027-en.xlsx", monkeypatch)
-    result = run_import(data_copy, path, edition="2027-07")
+    result = run_import(data_copy, path, edition="2027-07", published_on="2027-07-01")
     assert result.exit_code == 0, result.output
     edition = next(e for e in data_rows("editions.csv", data_copy) if e["id"] == "2027-07")
     assert edition["expenditure_definition"] == "core_defence_expenditure"
@@ -180,8 +190,47 @@ def test_a_reworded_later_edition_imports_with_its_definition_and_base_year(
         if r["edition"] == "2027-07" and r["indicator"] in core_units
     }
     assert imported_units == core_units
-    assert "definition changed" in result.output
-    assert "constant-price figures left out: another base year" in result.output
+    # Same definition and base year as 2026-07: every common figure is compared.
+    assert summary_against_2026_07(data_copy, "2027-07", comparable=True) in result.output
+
+
+def summary_against_2026_07(data: Path, edition: str, *, comparable: bool) -> str:
+    """The summary's lines on revisions against 2026-07, from the test's own reading."""
+    old = {
+        (r["indicator"], r["ally_iso3"], r["year"]): Decimal(r["value"])
+        for r in data_rows("observations.csv")
+        if r["edition"] == "2026-07"
+    }
+    new = {
+        (r["indicator"], r["ally_iso3"], r["year"]): Decimal(r["value"])
+        for r in data_rows("observations.csv", data)
+        if r["edition"] == edition and (comparable or r["indicator"] not in CONSTANT_MONEY)
+    }
+    common = [k for k in new if k in old]
+    revised = [k for k in common if new[k] != old[k]]
+    notes = (
+        ""
+        if comparable
+        else (" (constant-price figures left out: another base year); definition changed")
+    )
+    top = max((k for k in revised if k[0] == "share_gdp"), key=lambda k: abs(new[k] - old[k]))
+    return (
+        f"against 2026-07 (Defence Investment of NATO Countries (2014-2026)): {len(revised)} of "
+        f"{len(common)} common per-ally figures revised{notes}\n"
+        f"  largest share_gdp revision: {top[1]} {top[2]} {old[top]} -> {new[top]} "
+        f"({new[top] - old[top]:+.2f} pp)\n"
+    )
+
+
+def test_against_another_base_year_and_definition_shares_are_compared_money_is_not(
+    data_copy: Path,
+) -> None:
+    """June 2024's workbook (2015 prices, NATO's definition) as if published after 2026-07."""
+    result = run_import(data_copy, WORKBOOK, edition="2026-08", published_on="2026-08-01")
+    assert result.exit_code == 0, result.output
+    assert summary_against_2026_07(data_copy, "2026-08", comparable=False) in result.output
+    # 2026-07 (core) has ALB, BGR, CZE, MKD, MNE and SVK below 2% in 2024; June 2024 at 2%.
+    assert "  crossing against 2026-07's 2024: up ALB BGR CZE MKD MNE SVK; down -" in result.output
 
 
 def _edit(sheet: str, cell: str, value: Any) -> Callable[[Any], None]:

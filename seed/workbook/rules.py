@@ -183,6 +183,11 @@ RULES: tuple[Rule, ...] = (
         core_unit="% of core defence expenditure (O&M, other R&D, unallocated)",
     ),
 )
+# Money at constant prices: not comparable across editions with different base years (shares
+# of GDP and real changes are ratios, and their revisions are what a release is read for).
+CONSTANT_PRICES = frozenset(
+    {"ncu_constant", "usd_constant", "gdp_usd_constant", "gdp_per_capita", "expenditure_per_capita"}
+)
 # Table 4 is the only optional table: NATO's 2026 workbook has none.
 OPTIONAL = {"real_change_{first}_{last}"}
 # Physical limits, not plausibility: a share is a percentage, money and people are not negative,

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from seed.workbook.reader import Figure, Workbook
-from seed.workbook.rules import DEFINITIONS
+from seed.workbook.rules import CONSTANT_PRICES, DEFINITIONS
 
 if TYPE_CHECKING:  # edition.py builds the summary with this module
     from seed.workbook.edition import EditionInfo
@@ -67,7 +67,7 @@ def _against_previous(
         before = old.get(figure.key)
         if figure.is_aggregate or before is None:
             continue
-        if not comparable_base and "{base}" in figure.rule.unit:
+        if not comparable_base and figure.indicator in CONSTANT_PRICES:
             continue  # constant prices of two base years are not comparable
         common += 1
         if Decimal(before) != Decimal(figure.value):
