@@ -284,6 +284,22 @@ def test_a_broken_workbook_is_refused_with_sheet_cell_and_reason_and_nothing_wri
     assert snapshot(data_copy) == before
 
 
+def test_dots_blanks_and_ref_errors_are_missing_never_zero(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = openpyxl.load_workbook(WORKBOOK)
+    sheet = book["TABLE3"]  # Albania's share of GDP, 2014-2016
+    sheet["D11"], sheet["E11"], sheet["F11"] = "..", None, "#REF!"
+    path = tmp_path / "gaps.xlsx"
+    save(book, path, monkeypatch)
+    result = run_import(data_copy, path)
+    assert result.exit_code == 0, result.output
+    expected = figures(data_copy, "2024-06", SOURCE_2024)
+    for year in ("2014", "2015", "2016"):
+        del expected[("obs", "ALB", "share_gdp", year)]
+    assert figures(data_copy, "2024-07") == expected
+
+
 def test_an_edition_that_exists_needs_replace_and_replacing_gives_the_same_bytes(
     data_copy: Path,
 ) -> None:
