@@ -53,7 +53,8 @@ class Rule:
         return caption is not None and re.search(self.caption, caption) is not None
 
     def unit_for(self, core: bool, base: int, indicator: str) -> str:
-        first, last = indicator.split("_")[-2:]
+        # Table 4's indicator names its span (real_change_2014_2024): its unit says it too.
+        first, last = indicator.split("_")[-2:] if self.column else ("", "")
         return (self.core_unit if core else self.unit).format(base=base, first=first, last=last)
 
 
