@@ -26,8 +26,19 @@ GRID = "#d9d9d9"
 MEETS = "#1f4e9c"
 BELOW = "#b25000"
 THRESHOLD = "#b00020"
-# Line colours for overlaid editions (Okabe-Ito, darkened where needed for 3:1 on white).
-PALETTE = ("#0060a8", "#c05a00", "#007a5e", "#a3307a", "#5b4a00", "#4b3c9e", "#8a2d2d")
+# Line colours for overlaid editions (Okabe-Ito, darkened where needed for 3:1 on white);
+# nine, one per edition of the dataset, before a colour repeats.
+PALETTE = (
+    "#0060a8",
+    "#c05a00",
+    "#007a5e",
+    "#a3307a",
+    "#5b4a00",
+    "#4b3c9e",
+    "#8a2d2d",
+    "#2f6b2f",
+    "#5f5f5f",
+)
 
 
 def esc(text: object) -> str:

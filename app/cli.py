@@ -1,7 +1,8 @@
-"""The `nato-api` command: serve, migrate, seed, check-data."""
+"""The `nato-api` command: serve, migrate, seed, check-data, import-workbook."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated
@@ -100,6 +101,62 @@ def check_data(
         return
     counts = ", ".join(f"{name} {n}" for name, n in dataset.counts().items())
     typer.echo(f"valid: dataset {dataset.version[:12]}: {counts}")
+
+
+@cli.command("import-workbook")
+def import_workbook(
+    path: Annotated[Path, typer.Argument(help="NATO's Excel workbook (.xlsx).")],
+    edition: Annotated[str, typer.Option(help="Edition id, YYYY-MM of publication.")],
+    title: Annotated[str, typer.Option(help="The report's title, as NATO gives it.")],
+    published_on: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Publication date, YYYY-MM-DD.")
+    ],
+    cutoff: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Data cut-off date.")
+    ] = None,
+    source_id: Annotated[
+        str | None, typer.Option(help="Id of the new source row (default nato-workbook-EDITION).")
+    ] = None,
+    source_url: Annotated[
+        str | None, typer.Option(help="Where the workbook was published.")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Data folder (default: seed/data).")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace an edition that exists.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Check and summarize; write nothing.")] = False,
+) -> None:
+    """Import one of NATO's workbooks into the data folder as an edition, all or nothing."""
+    from seed.contract import EDITION_ID, CellError
+    from seed.loader import SeedError
+    from seed.workbook import EditionInfo, WorkbookError
+    from seed.workbook import import_workbook as run_import
+
+    data_dir = data or get_settings().data_dir
+    started = time.perf_counter()
+    try:
+        EDITION_ID(edition)
+        info = EditionInfo(
+            edition,
+            title,
+            published_on.date(),
+            cutoff.date() if cutoff else None,
+            source_id,
+            source_url,
+        )
+        plan = run_import(path, data_dir, info, replace=replace, dry_run=dry_run)
+    except CellError as exc:
+        _fail(ValueError(f"import-workbook: --edition: {exc}"))
+        return
+    except (WorkbookError, SeedError) as exc:
+        _fail(ValueError(f"import-workbook: {path}: {exc}"))
+        return
+    except OSError as exc:  # writing the data folder failed: every file is still the old one
+        _fail(ValueError(f"import-workbook: cannot write {data_dir}: {exc}; nothing was changed"))
+        return
+    for line in plan.summary:
+        typer.echo(line)
+    rows = ", ".join(f"{name} {n:+d}" for name, n in plan.added.items())
+    verb = "would write (dry run, nothing written)" if dry_run else "wrote"
+    typer.echo(f"{verb} {data_dir}: {rows} rows; {time.perf_counter() - started:.2f} s")
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 DESCRIPTION = """
 Published figures of NATO's defence-expenditure reports and the Secretary General's Annual
-Report 2024, edition by edition: 32 allies, 2014-2026.
+Report 2024, edition by edition: 32 allies, 2012-2026.
 
 **Editions.** NATO revises past years in every release. Every figure carries its `edition`.
 `edition=ID` pins one edition; `as_of=YYYY-MM-DD` takes, for each figure, the newest edition

@@ -262,8 +262,15 @@ def test_iceland_series_has_only_gdp_figures(client: TestClient) -> None:
     assert (body["items"], body["total"]) == ([], 0)
     everything = client.get("/v1/allies/ISL/series").json()
     rows = [r for r in OBS if r["ally_iso3"] == "ISL"]
-    assert everything["total"] == len(rows) == 33
-    assert {i["edition"] for i in everything["items"]} == {"2024-06"}
+    # One figure per indicator and year under the latest rule.
+    assert everything["total"] == len({(r["indicator"], r["year"]) for r in rows})
+    # NATO's GDP tables list Iceland: 2019-06 (real GDP, GDP per capita, 2012-2019) and 2024-06.
+    assert {i["edition"] for i in everything["items"]} == {"2019-06", "2024-06"}
+    assert {i["indicator"] for i in everything["items"]} == {
+        "gdp_usd_current",
+        "gdp_usd_constant",
+        "gdp_per_capita",
+    }
 
 
 def test_series_unknown_ally_is_404(client: TestClient) -> None:

@@ -77,6 +77,22 @@ def test_a_count_is_decided_only_when_every_ally_has_a_figure() -> None:
     assert result.claim == "2 allies with share_gdp >= 2 in 2024"
 
 
+def test_an_ally_that_had_not_joined_does_not_leave_the_count_open() -> None:
+    """2019-06 lists 28 allies: an ally that joined after it was published is not waited for."""
+    editions = [("2019-06", dt.date(2019, 6, 25), "nato_defence_expenditure")]
+    figures = [Figure("POL", 2019, "2.0", "2019-06", "s", True, "% of GDP")]
+    names = {"FIN": "Finland", "ISL": "Iceland", "POL": "Poland"}
+    rule = ComplianceRule("share_gdp", Decimal("2"), Basis.full_precision)
+    joined = {"FIN": dt.date(2023, 4, 4), "POL": dt.date(1999, 3, 12)}
+    decided = judge_count(
+        figures, editions, names, {}, year=2019, count=1, rule=rule, joined=joined
+    )
+    assert [(v.verdict, v.value, v.covered) for v in decided.verdicts] == [("match", "1", 1)]
+    # Without accession dates Finland could still be at 2%: the edition cannot decide.
+    open_count = judge_count(figures, editions, names, {}, year=2019, count=1, rule=rule)
+    assert open_count.verdicts[0].verdict == "not_covered"
+
+
 @pytest.mark.parametrize(
     ("ally", "value", "count"),
     [

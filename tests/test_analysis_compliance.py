@@ -3,6 +3,7 @@ shortfall, Iceland and uncovered allies, conflicting sources, published-count mi
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from app.analysis.compliance import (
     Basis,
     ComplianceRule,
     Figure,
+    Membership,
     PublishedCount,
     assess_history,
     assess_year,
@@ -97,6 +99,41 @@ def test_a_year_is_classified_with_gap_shortfall_and_reasons() -> None:
         "conflicting_allies": [],
     }
     assert result.editions == ["2024-06"]
+
+
+def test_an_ally_not_yet_joined_is_no_data_with_that_reason() -> None:
+    rule = ComplianceRule("share_gdp", Decimal("2.0"), Basis.full_precision)
+    names = {"ESP": "Spain", "POL": "Poland", "SWE": "Sweden"}
+    joined = {"ESP": dt.date(1982, 5, 30), "SWE": dt.date(2024, 3, 7)}
+    figures = [_figure("POL", "4.12", edition="2023-07")]
+    pinned = assess_year(
+        figures,
+        names,
+        [],
+        year=2024,
+        rule=rule,
+        edition_rule=EditionRule(edition="2023-07"),
+        membership=Membership(joined, dt.date(2023, 7, 7)),
+    )
+    reasons = {s.ally: (s.status, s.reason) for s in pinned.statuses}
+    assert reasons["SWE"] == (
+        "no_data",
+        "edition 2023-07 has no share_gdp figure for Sweden in 2024: Sweden was not yet an ally "
+        "when the edition was published (2023-07-07; joined 2024)",
+    )
+    # Spain had joined: no figure is only a missing figure, and it leaves a count open.
+    assert reasons["ESP"] == (
+        "no_data",
+        "edition 2023-07 has no share_gdp figure for Spain in 2024",
+    )
+    assert (pinned.summary.no_data, pinned.summary.not_yet_allies) == (["ESP", "SWE"], ["SWE"])
+    latest = assess_year(
+        [], names, [], year=2013, rule=rule, edition_rule=LATEST, membership=Membership(joined)
+    )
+    assert latest.statuses[-1].reason == (
+        "no edition has a share_gdp figure for Sweden in 2013: Sweden was not yet an ally in 2013 "
+        "(joined 2024)"
+    )
 
 
 def test_no_shortfall_without_both_figures_of_the_same_edition() -> None:

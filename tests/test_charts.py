@@ -277,6 +277,18 @@ def test_ally_chart_overlays_every_edition(client: TestClient) -> None:
     assert "Year" in words
     assert "2% of GDP" in words
     assert f"Edition: {', '.join(editions)} (every edition with figures)" in words
+    # The one core-definition edition is named, from editions.csv, beside the others.
+    assert (
+        "Edition 2026-07 measures core defence expenditure (2025 Hague definition), not "
+        "comparable with earlier editions." in words
+    )
+
+
+def test_a_chart_of_old_definition_editions_has_no_definition_note(client: TestClient) -> None:
+    response = client.get("/v1/charts/allies/USA.svg?edition=2019-06&edition=2024-06")
+    words = texts(parse(response.content))
+    assert "Edition: 2019-06, 2024-06 (selected editions)" in words
+    assert not [w for w in words if "core defence expenditure" in w]
 
 
 def test_ally_chart_selected_editions_and_indicator(client: TestClient) -> None:

@@ -22,7 +22,7 @@ def test_us_3_19_pct_in_2024(client: TestClient) -> None:
     assert body["claim"] == "USA share_gdp 2024 = 3.19"
     assert body["supported_by"] == ["2025-04"]
     assert body["contradicted_by"] == ["2024-06", "2025-08", "2026-07"]
-    assert body["not_covered_by"] == ["2024-02", "2024-03", "2025-02"]
+    assert body["not_covered_by"] == ["2019-06", "2023-07", "2024-02", "2024-03", "2025-02"]
     assert [i["edition"] for i in body["items"]] == editions()
     by_edition = {i["edition"]: i for i in body["items"]}
     assert by_edition["2024-06"]["compared_text"] == "3.38"
@@ -50,12 +50,36 @@ def test_count_claim_23_allies_in_2024(client: TestClient) -> None:
     assert by_edition["2024-02"]["verdict"] == "not_covered"
 
 
+@pytest.mark.parametrize(
+    ("year", "count", "supported_by"),
+    [
+        # 2019-06 lists 28 allies and 2023-07 30: the allies that joined later do not leave
+        # their counts open (2024-03, the Annual Report 2023, has no Sweden either).
+        (2019, 7, ["2019-06", "2024-06"]),
+        (2023, 11, ["2023-07", "2024-03"]),
+    ],
+)
+def test_count_claims_of_editions_that_list_fewer_allies(
+    client: TestClient, year: int, count: int, supported_by: list[str]
+) -> None:
+    body = client.get("/v1/claims/check", params={"year": year, "count": count}).json()
+    assert body["supported_by"] == supported_by
+    by_edition = {i["edition"]: i for i in body["items"]}
+    first = by_edition[supported_by[0]]
+    assert (first["value"], first["verdict"]) == (count, "match")
+
+
 def test_count_claim_that_an_edition_cannot_decide(client: TestClient) -> None:
-    # 2025-08 has 2025e shares for 17 allies only: "31 allies" is neither confirmed nor refuted.
+    # 2025-08 has 2025e shares for 23 allies only: "31 allies" is neither confirmed nor refuted.
     body = client.get("/v1/claims/check", params={"year": 2025, "count": 31}).json()
     by_edition = {i["edition"]: i for i in body["items"]}
     assert by_edition["2025-08"]["verdict"] == "not_covered"
-    assert by_edition["2025-08"]["covered_allies"] == 17
+    covered = [
+        r
+        for r in data_rows("observations.csv")
+        if (r["indicator"], r["year"], r["edition"]) == ("share_gdp", "2025", "2025-08")
+    ]
+    assert by_edition["2025-08"]["covered_allies"] == len(covered) == 23
     assert by_edition["2026-07"]["verdict"] == "mismatch"
     assert by_edition["2026-07"]["value"] == 28
 

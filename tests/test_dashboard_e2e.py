@@ -102,6 +102,11 @@ def test_dashboard_follows_year_and_edition(
     dashboard = Dashboard(browser, live_server, 1280, 900)
     dashboard.open("?edition=2024-06")
     assert dashboard.page.title() == "NATO defence expenditure dashboard"
+    # The year selector offers every year of the data, newest first (2012-2013: 2019-06 only).
+    years = sorted({int(r["year"]) for r in data_rows("observations.csv")}, reverse=True)
+    offered = dashboard.page.eval_on_selector_all("#year option", "os => os.map(o => o.value)")
+    assert offered == [str(y) for y in range(years[0], years[-1] - 1, -1)]
+    assert offered[-1] == "2012"
 
     # Every ally with a 2024 figure in the June 2024 tables is drawn with its published value;
     # Iceland is a "no data" row, not a zero bar.

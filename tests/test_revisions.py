@@ -53,6 +53,29 @@ def test_us_2024_share_of_gdp_across_editions(client: TestClient) -> None:
     assert (body["ally"], body["name"], body["total"]) == ("USA", "United States", 4)
 
 
+def test_us_2014_share_of_gdp_starts_with_the_2019_edition(client: TestClient) -> None:
+    body = client.get(
+        "/v1/revisions", params={"ally": "USA", "indicator": "share_gdp", "year": 2014}
+    ).json()
+    # README: "US share of GDP, 2014: 3.73 (2019-06), 3.71 (2024-06, 2025-08 and 2026-07) vs
+    # 3.68 (2025-04, AP only)".
+    assert [(i["edition"], i["value_published"]) for i in body["items"]] == [
+        ("2019-06", "3.73"),
+        ("2024-06", "3.71"),
+        ("2025-04", "3.68"),
+        ("2025-08", "3.71"),
+        ("2026-07", "3.71"),
+    ]
+    assert {i["edition"]: i["value_text"] for i in body["items"]} == chain("share_gdp", "USA", 2014)
+    first = body["items"][0]
+    assert (first["source"], first["change"], first["unit"]) == (
+        "passport-nato-2019-rda",
+        None,
+        "% of real GDP (2015 prices)",
+    )
+    assert body["items"][1]["change_published"] == "-0.02"
+
+
 def test_iso2_is_accepted(client: TestClient) -> None:
     body = client.get(
         "/v1/revisions", params={"ally": "pl", "indicator": "share_gdp", "year": 2024}

@@ -195,23 +195,30 @@ def _line(path: Path, line: int) -> bytes:
     return path.read_bytes().split(b"\n")[line - 1]
 
 
+def _cell(line: bytes, column: int, new: bytes) -> bytes:
+    """The line with its cell `column` (0-based; the cells before it are unquoted) replaced."""
+    cells = line.split(b",")
+    cells[column] = new
+    return b",".join(cells)
+
+
 BROKEN = {
     "non-numeric value": (
         "observations.csv",
         2,
-        lambda old: old.replace(b",1.346516857031259,", b",abc,"),
+        lambda old: _cell(old, 3, b"abc"),
         "observations.csv:2: column value: 'abc' is not a number",
     ),
     "unknown ally": (
         "observations.csv",
         2,
-        lambda old: old.replace(b",ALB,", b",XXX,"),
+        lambda old: _cell(old, 1, b"XXX"),
         "observations.csv:2: column ally_iso3: 'XXX' is not in allies.csv",
     ),
     "unknown edition": (
         "observations.csv",
         2,
-        lambda old: old.replace(b",2024-06,", b",2023-01,"),
+        lambda old: _cell(old, 4, b"2023-01"),
         "observations.csv:2: column edition: '2023-01' is not in editions.csv",
     ),
     "invalid UTF-8": (
@@ -296,7 +303,7 @@ def test_failure_during_insert_rolls_back_everything(
 def test_validate_lists_every_problem_without_raising(data_copy: Path) -> None:
     assert validate(DEFAULT_DATA_DIR) == []
     path = data_copy / "observations.csv"
-    _replace_line(path, 3, _line(path, 3).replace(b",2014,", b",1800,"))
+    _replace_line(path, 3, _cell(_line(path, 3), 2, b"1800"))
     (data_copy / "sources.csv").write_bytes(b"")
     assert validate(data_copy) == [
         Problem("observations.csv", 3, "column year: 1800 is outside 1949..2100"),
@@ -306,7 +313,7 @@ def test_validate_lists_every_problem_without_raising(data_copy: Path) -> None:
 
 def test_cli_check_data_reports_file_line_reason(data_copy: Path) -> None:
     path = data_copy / "observations.csv"
-    _replace_line(path, 3, _line(path, 3).replace(b",2014,", b",1800,"))
+    _replace_line(path, 3, _cell(_line(path, 3), 2, b"1800"))
     result = CliRunner().invoke(cli, ["check-data", str(data_copy)])
     assert result.exit_code == 1
     assert "observations.csv:3: column year: 1800 is outside 1949..2100" in result.output

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.analysis.compliance import ICELAND, ComplianceRule, Figure, classify
+from app.analysis.compliance import ICELAND, ComplianceRule, Figure, Membership, classify
 from app.analysis.decimals import decimal_text
 from app.analysis.editions import EditionRule
 from app.errors import BadRequest
@@ -115,8 +115,13 @@ def judge_count(
     year: int,
     count: int,
     rule: ComplianceRule,
+    joined: Mapping[str, dt.date] | None = None,
 ) -> ClaimResult:
-    """Each edition's figures classified; `published` maps an edition to its published count."""
+    """Each edition's figures classified; `published` maps an edition to its published count.
+
+    An ally without a figure leaves the count open, unless it was not yet an ally (`joined`:
+    accession dates) in that year or when the edition was published.
+    """
     by_edition: dict[str, list[Figure]] = defaultdict(list)
     for figure in figures:
         by_edition[figure.edition].append(figure)
@@ -136,10 +141,16 @@ def judge_count(
             )
             continue
         _, summary = classify(
-            of_edition, names, year=year, rule=rule, edition_rule=EditionRule(edition=edition)
+            of_edition,
+            names,
+            year=year,
+            rule=rule,
+            edition_rule=EditionRule(edition=edition),
+            membership=Membership(joined or {}, published_on),
         )
         meeting = len(summary.meeting)
-        undecided = len([a for a in summary.no_data if a != ICELAND]) + len(summary.conflicting)
+        waiting = [a for a in summary.no_data if a not in (ICELAND, *summary.not_yet_allies)]
+        undecided = len(waiting) + len(summary.conflicting)
         if meeting == count and undecided == 0:
             verdict = "match"
         elif meeting <= count <= meeting + undecided:
@@ -163,6 +174,6 @@ def judge_count(
         claim=f"{count} allies with {rule.indicator} >= {threshold} in {year}",
         rule=f"the edition's figures give exactly {count} allies at or above "
         f"{threshold} ({rule.basis.value} basis); not_covered when allies without a "
-        "figure could change the count",
+        "figure could change the count (not those that were not yet allies)",
         verdicts=verdicts,
     )

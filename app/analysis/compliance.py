@@ -9,12 +9,16 @@ Rules (stated in every response):
 - `published`: first round the value to the 2 decimals NATO prints, half up
   (ROUND_HALF_UP: 1.995 -> 2.00), then compare.
 - A value equal to the threshold meets it (NATO: "at or above 2%").
+- An ally without a figure is `no_data`, never failing; its reason says why, and when it was
+  not yet an ally (in that year, or when the pinned edition was published: 2019-06 lists 28
+  allies, not North Macedonia, Finland or Sweden) a count claim does not wait for it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
@@ -152,6 +156,8 @@ class Summary:
     below: list[str] = field(default_factory=list)
     no_data: list[str] = field(default_factory=list)
     conflicting: list[str] = field(default_factory=list)
+    # Of no_data: allies that were not yet allies (see Membership); not in the JSON summary.
+    not_yet_allies: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +194,32 @@ class CountCheck:
     mismatch: bool | None
 
 
+@dataclass(frozen=True)
+class Membership:
+    """When each ally joined NATO, and when the pinned edition (if any) was published.
+
+    `joined` is the accession day where known, else 1 January of the accession year: the
+    earliest it can be, so "not yet an ally" is never said of an ally that was one.
+    """
+
+    joined: Mapping[str, dt.date] = field(default_factory=dict)
+    published_on: dt.date | None = None
+
+    def not_yet(self, ally: str, name: str, year: int) -> str | None:
+        """Why `ally` could not be in the figures of `year`, or None when it was an ally."""
+        joined = self.joined.get(ally)
+        if joined is None:
+            return None
+        if self.published_on is not None and joined > self.published_on:
+            return (
+                f"{name} was not yet an ally when the edition was published "
+                f"({self.published_on.isoformat()}; joined {joined.year})"
+            )
+        if joined.year > year:
+            return f"{name} was not yet an ally in {year} (joined {joined.year})"
+        return None
+
+
 def missing_reason(ally: str, name: str, indicator: str, year: int, rule: EditionRule) -> str:
     if ally == ICELAND:
         return ICELAND_REASON
@@ -208,8 +240,10 @@ def classify(
     year: int,
     rule: ComplianceRule,
     edition_rule: EditionRule,
+    membership: Membership | None = None,
 ) -> tuple[list[Status], Summary]:
     """One status per figure (two when one edition has two sources), one per ally without."""
+    membership = membership or Membership()
     indicator, threshold, basis = rule.indicator, rule.threshold, rule.basis
     by_ally: dict[str, list[Figure]] = defaultdict(list)
     for figure in figures:
@@ -220,6 +254,10 @@ def classify(
         rows = [] if ally == ICELAND else by_ally.get(ally, [])
         if not rows:
             reason = missing_reason(ally, name, indicator, year, edition_rule)
+            not_yet = membership.not_yet(ally, name, year)
+            if not_yet and ally != ICELAND:
+                reason = f"{reason}: {not_yet}"
+                summary.not_yet_allies.append(ally)
             statuses.append(Status(ally, name, year, None, None, None, None, None, reason))
             summary.no_data.append(ally)
             continue
@@ -315,9 +353,12 @@ def assess_year(
     year: int,
     rule: ComplianceRule,
     edition_rule: EditionRule,
+    membership: Membership | None = None,
 ) -> ComplianceResult:
     """Classify one year's figures and set the published counts beside the computed one."""
-    statuses, summary = classify(figures, names, year=year, rule=rule, edition_rule=edition_rule)
+    statuses, summary = classify(
+        figures, names, year=year, rule=rule, edition_rule=edition_rule, membership=membership
+    )
     editions = sorted({f.edition for f in figures})
     counts = check_counts(published, len(summary.meeting), editions)
     return ComplianceResult(rule, edition_rule, year, statuses, summary, editions, counts)
@@ -330,6 +371,7 @@ def assess_history(
     *,
     rule: ComplianceRule,
     edition_rule: EditionRule,
+    membership: Membership | None = None,
 ) -> ComplianceHistory:
     """Per year with figures: the classes and the counts published for that year."""
     published_by_year: dict[int, list[PublishedCount]] = defaultdict(list)
@@ -340,7 +382,14 @@ def assess_history(
         by_year[figure.year].append(figure)
     years = []
     for year in sorted(by_year):
-        _, summary = classify(by_year[year], names, year=year, rule=rule, edition_rule=edition_rule)
+        _, summary = classify(
+            by_year[year],
+            names,
+            year=year,
+            rule=rule,
+            edition_rule=edition_rule,
+            membership=membership,
+        )
         editions = sorted({f.edition for f in by_year[year]})
         counts = check_counts(published_by_year.get(year, []), len(summary.meeting), editions)
         years.append(YearCompliance(year, summary, editions, counts))

@@ -52,6 +52,7 @@ class RankedYear:
     year: int
     indicator: IndicatorInfo
     rows: list[RankedRow]
+    core_editions: frozenset[str]  # editions measuring core defence expenditure
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class AllySeries:
     indicator: IndicatorInfo
     editions: list[str]  # the editions asked for; empty: every edition with figures
     rows: list[SeriesRow]
+    core_editions: frozenset[str]  # editions measuring core defence expenditure
 
 
 def select_ranked(session: Session, *, rule: EditionRule, year: int | None) -> RankedYear:
@@ -77,7 +79,13 @@ def select_ranked(session: Session, *, rule: EditionRule, year: int | None) -> R
                 errors=[{"parameter": "edition", "in": "query", "message": "no figures"}],
             )
     rows = select_ranked_year(session, year=year, rule=rule, indicator=indicator.id)
-    return RankedYear(year, indicator, rows)
+    return RankedYear(year, indicator, rows, select_core_editions(session))
+
+
+def select_core_editions(session: Session) -> frozenset[str]:
+    """Editions that measure core defence expenditure (the 2025 Hague definition)."""
+    stmt = select(Edition.id).where(Edition.expenditure_definition == "core_defence_expenditure")
+    return frozenset(session.scalars(stmt))
 
 
 def select_ally_chart(
@@ -101,7 +109,8 @@ def select_ally_chart(
             errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
         )
     rows = select_ally_series(session, iso3=iso3, indicator=indicator, editions=chosen)
-    return AllySeries(iso3, select_ally_name(session, iso3), info, chosen, rows)
+    name = select_ally_name(session, iso3)
+    return AllySeries(iso3, name, info, chosen, rows, select_core_editions(session))
 
 
 def select_latest_year(session: Session, *, rule: EditionRule, indicator: str) -> int | None:

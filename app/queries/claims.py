@@ -17,7 +17,12 @@ from app.analysis.claims import (
 )
 from app.analysis.compliance import Basis, ComplianceRule, Figure, check_indicator, counts_apply
 from app.models import Aggregate, Edition, Observation
-from app.queries.lookups import indicator_filter, select_ally_names, single_ally
+from app.queries.lookups import (
+    indicator_filter,
+    select_accessions,
+    select_ally_names,
+    single_ally,
+)
 
 
 def _editions(session: Session) -> list[EditionInfo]:
@@ -88,6 +93,7 @@ def check_count_claim(
         year=year,
         count=count,
         rule=rule,
+        joined=select_accessions(session),
     )
 
 

@@ -20,6 +20,7 @@ from app.analysis.compliance import (
     ComplianceResult,
     ComplianceRule,
     Figure,
+    Membership,
     PublishedCount,
     assess_history,
     assess_year,
@@ -27,9 +28,9 @@ from app.analysis.compliance import (
     counts_apply,
 )
 from app.analysis.editions import EditionRule
-from app.models import Aggregate, Observation
+from app.models import Aggregate, Edition, Observation
 from app.queries.editions_rule import AnySelect, in_force_template, rule_parameters
-from app.queries.lookups import indicator_filter, select_ally_names
+from app.queries.lookups import indicator_filter, select_accessions, select_ally_names
 
 PUBLISHED_COUNT_INDICATORS = ("count_allies_2pct", "fraction_allies_2pct")
 
@@ -159,7 +160,10 @@ def select_compliance(
     published = (
         select_published_counts(session, rule=rule, year=year) if counts_apply(limit) else []
     )
-    return assess_year(figures, names, published, year=year, rule=limit, edition_rule=rule)
+    membership = select_membership(session, rule)
+    return assess_year(
+        figures, names, published, year=year, rule=limit, edition_rule=rule, membership=membership
+    )
 
 
 def select_compliance_history(
@@ -175,4 +179,20 @@ def select_compliance_history(
     figures = select_figures(session, indicator=indicator, rule=rule)
     names = select_ally_names(session)
     published = select_published_counts(session, rule=rule) if counts_apply(limit) else []
-    return assess_history(figures, names, published, rule=limit, edition_rule=rule)
+    membership = select_membership(session, rule)
+    return assess_history(
+        figures, names, published, rule=limit, edition_rule=rule, membership=membership
+    )
+
+
+def select_membership(session: Session, rule: EditionRule) -> Membership:
+    """Accession dates, and the pinned edition's publication date (an ally that joined after
+    it cannot be in it)."""
+    published_on = (
+        session.execute(
+            select(Edition.published_on).where(Edition.id == rule.edition)
+        ).scalar_one_or_none()
+        if rule.edition
+        else None
+    )
+    return Membership(select_accessions(session), published_on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 
@@ -119,3 +120,14 @@ def select_ally_names(session: Session) -> dict[str, str]:
     """Every ally's name by ISO3, in code order."""
     rows = session.execute(_ALLY_NAMES)
     return {row.iso3: row.name for row in rows}
+
+
+_ACCESSIONS = select(Ally.iso3, Ally.accession_year, Ally.accession_date)
+
+
+def select_accessions(session: Session) -> dict[str, dt.date]:
+    """When each ally joined NATO: the day where known, else 1 January of the year."""
+    return {
+        row.iso3: row.accession_date or dt.date(row.accession_year, 1, 1)
+        for row in session.execute(_ACCESSIONS)
+    }

@@ -25,10 +25,6 @@ SVG_OK: dict[int | str, dict[str, Any]] = {
     }
 }
 SVG_ACCEPTS = frozenset({charts.SVG_MEDIA_TYPE, "image/*", "*/*"})
-DEFINITION_NOTE = (
-    "Edition 2026-07 measures core defence expenditure (2025 Hague definition), "
-    "not comparable with earlier editions."
-)
 
 Threshold = Annotated[
     Decimal,
@@ -64,13 +60,27 @@ def _svg(body: str, filename: str) -> Response:
 
 
 def _footer(
-    sources: set[str | None], editions: set[str | None], rule: str, *, labels: bool = False
+    sources: set[str | None],
+    editions: set[str | None],
+    rule: str,
+    core: frozenset[str],
+    *,
+    labels: bool = False,
 ) -> list[str]:
     src = ", ".join(sorted(s for s in sources if s)) or "none"
     eds = ", ".join(sorted(e for e in editions if e)) or "none"
     lines = [f"Source: {src}", f"Edition: {eds} ({rule})"]
-    if "2026-07" in editions:
-        lines.append(DEFINITION_NOTE)
+    drawn = sorted(core.intersection(e for e in editions if e))
+    if drawn:
+        which = (
+            f"Edition {drawn[0]} measures"
+            if len(drawn) == 1
+            else (f"Editions {', '.join(drawn)} measure")
+        )
+        lines.append(
+            f"{which} core defence expenditure (2025 Hague definition), not comparable with "
+            "earlier editions."
+        )
     note = " Labels shortened to 2 decimals; exact figures in the JSON API." if labels else ""
     lines.append(f"NATO defence expenditure API.{note}")
     return lines
@@ -170,7 +180,13 @@ def _ranked_svg(ranked: q.RankedYear, threshold: Decimal, rule: str) -> str:
         axis_label=f"Defence expenditure ({unit})",
         threshold=threshold,
         threshold_label=threshold_label,
-        footer=_footer({r.source for r in rows}, {r.edition for r in rows}, rule, labels=True),
+        footer=_footer(
+            {r.source for r in rows},
+            {r.edition for r in rows},
+            rule,
+            ranked.core_editions,
+            labels=True,
+        ),
     )
 
 
@@ -202,6 +218,7 @@ def _series_svg(data: q.AllySeries, threshold: Decimal | None) -> str:
             {r.source for r in data.rows},
             set(by_edition),
             "selected editions" if data.editions else "every edition with figures",
+            data.core_editions,
         ),
         threshold=threshold,
         threshold_label=threshold_label,

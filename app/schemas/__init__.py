@@ -96,7 +96,7 @@ class Meta(Schema):
     loaded_at: dt.datetime = Field(description="When the seed was loaded (UTC).")
     api_version: str = Field(examples=["1.0.0"])
     row_counts: dict[str, int] = Field(
-        description="Rows per table.", examples=[{"observations": 11648, "allies": 32}]
+        description="Rows per table.", examples=[{"observations": 14472, "allies": 32}]
     )
     file_sha256: dict[str, str] = Field(description="SHA-256 of each seed data file.")
     editions: list[EditionSummary]

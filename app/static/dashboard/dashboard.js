@@ -9,9 +9,11 @@
     meets: "#1f4e9c", below: "#b25000", threshold: "#b00020",
   };
   // Okabe-Ito based, darkened for 3:1 on white; one colour per edition.
-  const PALETTE = ["#0060a8", "#c05a00", "#007a5e", "#a3307a", "#5b4a00", "#4b3c9e", "#8a2d2d"];
+  const PALETTE = ["#0060a8", "#c05a00", "#007a5e", "#a3307a", "#5b4a00", "#4b3c9e", "#8a2d2d",
+    "#2f6b2f", "#5f5f5f"];
   const DEFAULTS = { edition: "", year: "", threshold: "2", ally: "USA" };
-  const YEARS = { first: 2014, last: 2026 };
+  // Until the API says which years it has (init reads them from the compliance history).
+  const YEARS = { first: 2012, last: 2026 };
 
   const $ = (id) => document.getElementById(id);
   const state = Object.assign({}, DEFAULTS);
@@ -341,6 +343,12 @@
 
   // ---- ally chart -----------------------------------------------------------------------
 
+  // One colour per edition, the same in every chart: its place among all editions.
+  function editionColour(id) {
+    const index = editions.findIndex((e) => e.id === id);
+    return PALETTE[Math.max(index, 0) % PALETTE.length];
+  }
+
   function drawAlly(allyName, series, threshold, selected) {
     const container = $("ally-chart");
     const points = series.flatMap((s) => s.points);
@@ -371,7 +379,7 @@
       "ally");
     svg.appendChild(el("rect", { width: width, height: height, fill: "#ffffff" }));
     series.forEach((s, i) => {
-      const colour = PALETTE[i % PALETTE.length];
+      const colour = editionColour(s.edition);
       const ly = 16 + i * 18;
       const bold = s.edition === selected;
       svg.appendChild(el("line", { x1: 8, x2: 30, y1: ly - 4, y2: ly - 4, stroke: colour, "stroke-width": bold ? 5 : 3 }));
@@ -391,8 +399,8 @@
       x1: left, x2: left + plotW, y1: ty, y2: ty, stroke: COLOURS.threshold, "stroke-width": 2,
       "stroke-dasharray": "6 3", class: "threshold",
     }));
-    series.forEach((s, i) => {
-      const colour = PALETTE[i % PALETTE.length];
+    series.forEach((s) => {
+      const colour = editionColour(s.edition);
       const bold = s.edition === selected;
       const g = el("g", { class: "series", "data-series": s.edition });
       const sorted = s.points.slice().sort((a, b) => a.year - b.year);
@@ -582,9 +590,11 @@
   async function init() {
     readUrl();
     try {
-      const [editionList, allies] = await Promise.all([
-        getJson("/v1/editions"), getJson("/v1/allies"),
+      const [editionList, allies, history] = await Promise.all([
+        getJson("/v1/editions"), getJson("/v1/allies"), getJson("/v1/compliance/history"),
       ]);
+      const covered = ((history && history.items) || []).map((item) => item.year);
+      if (covered.length) Object.assign(YEARS, { first: Math.min(...covered), last: Math.max(...covered) });
       editions = ((editionList && editionList.items) || []).slice()
         .sort((a, b) => String(a.published_on).localeCompare(String(b.published_on)));
       fillSelect($("edition"), editions.map((e) => [e.id, e.id + " \u2013 " + e.title +
