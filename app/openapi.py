@@ -65,6 +65,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "(`attachment`; `inline` for images).",
         "schema": {"type": "string", "examples": ['attachment; filename="observations.csv"']},
     },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "examples": [5]},
+    },
 }
 _PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _FORMAT_REF = "#/components/schemas/Format"
@@ -113,8 +117,8 @@ def _declare_headers(path: str, operation: dict[str, Any]) -> None:
 
 def _complete(schema: dict[str, Any]) -> None:
     """Say what the API really sends (the linters and schemathesis check it): every 422 is
-    problem+json (FastAPI documents its own JSON shape), a collection answers each of
-    COLLECTION_FORMATS, downloads are binary, and the cache's headers and 304."""
+    problem+json (FastAPI documents its own JSON shape), a 503 says when to retry, a
+    collection answers each of COLLECTION_FORMATS, and the cache's headers and 304."""
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             responses = operation["responses"]
@@ -123,6 +127,8 @@ def _complete(schema: dict[str, Any]) -> None:
                     "description": "Invalid parameter value",
                     "content": _PROBLEM_CONTENT,
                 }
+            if "503" in responses:
+                responses["503"]["headers"] = {"Retry-After": _header("Retry-After")}
             if _negotiates(operation):
                 declare_collection(responses["200"])
             _declare_headers(path, operation)

@@ -169,6 +169,7 @@ def test_every_route_has_summary_description_and_problem_responses(
         assert {"400", "406", "422", "503"} <= set(errors), path
         if "{" in path:
             assert "404" in errors, path
+        assert set(errors["503"]["headers"]) == {"Retry-After"}, path
         for response in errors.values():
             assert list(response["content"]) == ["application/problem+json"], path
             assert response["content"]["application/problem+json"]["schema"] == {
