@@ -88,7 +88,7 @@ def _negotiates(operation: dict[str, Any]) -> bool:
     )
 
 
-def declare_collection(ok: dict[str, Any]) -> None:
+def _declare_collection(ok: dict[str, Any]) -> None:
     """A collection's 200: its JSON schema, then each other format as text, keeping any
     example a route gave (`csv_responses`)."""
     for media_type in COLLECTION_FORMATS:
@@ -130,7 +130,7 @@ def _complete(schema: dict[str, Any]) -> None:
             if "503" in responses:
                 responses["503"]["headers"] = {"Retry-After": _header("Retry-After")}
             if _negotiates(operation):
-                declare_collection(responses["200"])
+                _declare_collection(responses["200"])
             _declare_headers(path, operation)
     components = schema.setdefault("components", {})
     components["headers"] = HEADERS
