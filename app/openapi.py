@@ -135,7 +135,9 @@ def _complete(schema: dict[str, Any]) -> None:
     components = schema.setdefault("components", {})
     components["headers"] = HEADERS
     schemas = components.setdefault("schemas", {})
-    schemas["Problem"] = Problem.model_json_schema()
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas |= problem.pop("$defs")
+    schemas["Problem"] = problem
     for name in _UNUSED:
         schemas.pop(name, None)
 

@@ -221,4 +221,5 @@ def test_errors_are_parsed_as_problems(sdk: ModuleType, client: Any) -> None:
     invalid = operations["list_observations"].sync_detailed(client=client, year=1800)
     assert invalid.status_code == 422
     assert invalid.parsed.status == 422
-    assert invalid.parsed.additional_properties["errors"][0]["parameter"] == "year"
+    assert invalid.parsed.errors[0].parameter == "year"
+    assert invalid.parsed.errors[0].input_ == "1800"
