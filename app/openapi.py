@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.edge.cache import NO_CACHE_PATHS
-from app.errors import PROBLEM_JSON
+from app.errors import problem_responses
 from app.schemas import Problem
 
 # Every tag an operation uses, in the order the docs list them (Redocly and Spectral want each
@@ -70,7 +70,6 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "examples": [5]},
     },
 }
-_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _FORMAT_REF = "#/components/schemas/Format"
 # FastAPI's own 422 shape, unused once every 422 is declared as problem+json.
 _UNUSED = ("HTTPValidationError", "ValidationError")
@@ -123,10 +122,7 @@ def _complete(schema: dict[str, Any]) -> None:
         for operation in item.values():
             responses = operation["responses"]
             if "422" in responses:
-                responses["422"] = {
-                    "description": "Invalid parameter value",
-                    "content": _PROBLEM_CONTENT,
-                }
+                responses["422"] = problem_responses(422)[422]
             if "503" in responses:
                 responses["503"]["headers"] = {"Retry-After": _header("Retry-After")}
             if _negotiates(operation):
