@@ -6,8 +6,8 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test e2e check lint typecheck bench soak install install-dev migrate seed clean \
-	cluster cluster-stop cluster-test cluster-bench
+.PHONY: run test e2e check lint lint-openapi sdk typecheck bench soak install install-dev migrate \
+	seed clean cluster cluster-stop cluster-test cluster-bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version) if sys.version_info < (3, 11) else None'
@@ -36,9 +36,10 @@ run: seed
 	$(BIN)/nato-api serve --host $(HOST) --port $(PORT)
 
 ## Install with the dev tools and run the test suite; the tests that need Chromium
-## (`make e2e`) or a PostgreSQL server of their own (.ci/run) are left to those
+## (`make e2e`), a PostgreSQL server of their own (.ci/run) or a generated client (`make sdk`)
+## are left to those
 test: install-dev
-	$(BIN)/pytest -m "not browser and not postgres"
+	$(BIN)/pytest -m "not browser and not postgres and not sdk"
 
 ## End-to-end tests in headless Chromium (installs Debian's chromium when missing; needs root)
 e2e: install-dev
@@ -48,6 +49,14 @@ e2e: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## The OpenAPI document through openapi-spec-validator, Spectral and Redocly (needs node, npm)
+lint-openapi: install-dev
+	.ci/openapi lint
+
+## Generate the Python client from the document and call every operation through it
+sdk: install-dev
+	.ci/openapi sdk
 
 typecheck: install-dev
 	$(BIN)/mypy app seed

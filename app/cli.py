@@ -1,4 +1,4 @@
-"""The `nato-api` command: serve, migrate, seed, check-data, import-workbook."""
+"""The `nato-api` command: serve, migrate, seed, check-data, import-workbook, openapi."""
 
 from __future__ import annotations
 
@@ -157,6 +157,24 @@ def import_workbook(
     rows = ", ".join(f"{name} {n:+d}" for name, n in plan.added.items())
     verb = "would write (dry run, nothing written)" if dry_run else "wrote"
     typer.echo(f"{verb} {data_dir}: {rows} rows; {time.perf_counter() - started:.2f} s")
+
+
+@cli.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="File to write (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the OpenAPI document as JSON, as /openapi.json serves it (no database needed)."""
+    import json
+
+    from app.main import create_app
+
+    text = json.dumps(create_app(get_settings()).openapi(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

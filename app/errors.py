@@ -182,6 +182,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Unknown or conflicting query parameter",
         404: "No such resource",
         406: "Unsupported Accept header",
+        413: "A request body (this API takes none)",
+        414: "URL too long",
         422: "Invalid parameter value",
         503: "Database unavailable",
     }

@@ -6,7 +6,6 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -29,10 +28,10 @@ from app.edge.front import FrontDoor
 from app.edge.guards import Limits
 from app.edge.metrics import Metrics
 from app.edge.security import SecurityHeaders, html_csp
-from app.errors import PROBLEM_JSON, install_error_handlers, problem_responses
-from app.formats import CSV_TYPE
+from app.errors import install_error_handlers, problem_responses
 from app.logging import access_logger, configure_logging
 from app.models import dataset_version
+from app.openapi import install_openapi
 from app.routers import (
     allies,
     charts,
@@ -51,7 +50,6 @@ from app.routers import (
     sources,
     totals,
 )
-from app.schemas import Problem
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
@@ -177,50 +175,6 @@ def _install_docs(app: FastAPI) -> None:
         )
 
 
-_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-_FORMAT_REF = "#/components/schemas/Format"
-
-
-def _document_errors_and_formats(schema: dict[str, Any]) -> None:
-    """Say what the API really sends (schemathesis checks it): every 422 is problem+json
-    (FastAPI documents its own JSON shape), and an operation that takes `format=csv`
-    answers text/csv too."""
-    for item in schema.get("paths", {}).values():
-        for operation in item.values():
-            responses = operation.get("responses", {})
-            if "422" in responses:
-                responses["422"]["content"] = _PROBLEM_CONTENT
-                responses["422"]["description"] = "Invalid parameter value"
-            takes_csv = any(
-                param["name"] == "format" and _FORMAT_REF in str(param.get("schema"))
-                for param in operation.get("parameters", [])
-            )
-            content = responses.get("200", {}).get("content")
-            if takes_csv and content is not None:
-                content.setdefault(CSV_TYPE.split(";")[0], {"schema": {"type": "string"}})
-
-
-def _install_openapi(app: FastAPI) -> None:
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
-
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas["Problem"] = Problem.model_json_schema()
-            _document_errors_and_formats(schema)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for `settings` (read from the environment when omitted)."""
     settings = settings or get_settings()
@@ -233,8 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[GuardDep, ShapeDep],
-        # Every operation can meet the global guards: unknown parameters, Accept.
-        responses=problem_responses(400, 406),
+        # Every operation can meet the global guards: unknown parameters, Accept, body, URL size.
+        responses=problem_responses(400, 406, 413, 414),
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -259,7 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     _install_docs(app)
-    _install_openapi(app)
+    install_openapi(app)
     return app
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
+
+from app.config import PROJECT_ROOT
+from app.edge.cache import NO_CACHE_PATHS
+from app.openapi import COLLECTION_FORMATS
 
 # Within /v1, paths and operation ids are only ever added: this list may grow, never shrink.
 STABLE_OPERATIONS = {
@@ -163,6 +169,7 @@ def test_every_route_has_summary_description_and_problem_responses(
         assert {"400", "406", "422", "503"} <= set(errors), path
         if "{" in path:
             assert "404" in errors, path
+        assert set(errors["503"]["headers"]) == {"Retry-After"}, path
         for response in errors.values():
             assert list(response["content"]) == ["application/problem+json"], path
             assert response["content"]["application/problem+json"]["schema"] == {
@@ -170,14 +177,95 @@ def test_every_route_has_summary_description_and_problem_responses(
             }
 
 
-def test_collections_document_their_csv_form(document: dict[str, Any]) -> None:
+def test_collections_declare_every_format_json_first(document: dict[str, Any]) -> None:
+    negotiating = set()
+    for op in _operations(document).values():
+        content = op["responses"]["200"]["content"]
+        formats = [p for p in op.get("parameters", []) if p["name"] == "format"]
+        if formats and "#/components/schemas/Format" in str(formats[0]["schema"]):
+            negotiating.add(op["operationId"])
+            # JSON first: a generator that reads one media type reads JSON.
+            assert list(content) == ["application/json", *COLLECTION_FORMATS]
+            for media_type in COLLECTION_FORMATS:
+                assert content[media_type]["schema"] == {"type": "string"}
+    assert negotiating >= COLLECTIONS
     for op in _v1(document).values():
         content = op["responses"]["200"]["content"]
         if op["operationId"] in COLLECTIONS:
-            assert set(content) == {"application/json", "text/csv"}
             assert content["text/csv"]["example"].count("\r\n") == 2
         else:
             assert set(content) == {"application/json"}
+
+
+def test_downloads_and_charts_declare_binary_bodies(document: dict[str, Any]) -> None:
+    binary = {"type": "string", "format": "binary"}
+    for path, media_type in (
+        ("/v1/export", "application/zip"),
+        ("/v1/export/sqlite", "application/vnd.sqlite3"),
+        ("/v1/charts/compliance.svg", "image/svg+xml"),
+        ("/v1/charts/allies/{ally}.svg", "image/svg+xml"),
+    ):
+        ok = document["paths"][path]["get"]["responses"]["200"]
+        assert ok["content"] == {media_type: {"schema": binary}}, path
+        assert "Content-Disposition" in ok["headers"], path
+
+
+def test_cache_headers_and_304_are_declared_where_the_cache_answers(
+    document: dict[str, Any],
+) -> None:
+    for (path, _), op in _operations(document).items():
+        responses = op["responses"]
+        headers = responses["200"].get("headers", {})
+        if path in NO_CACHE_PATHS:
+            assert "304" not in responses, path
+            assert "ETag" not in headers, path
+            continue
+        assert {"ETag", "Cache-Control"} <= set(headers), path
+        assert "content" not in responses["304"], path
+        assert set(responses["304"]["headers"]) == {"ETag", "Cache-Control"}, path
+        paged = any(p["name"] == "offset" for p in op.get("parameters", []))
+        assert ("Link" in headers) == paged, path
+        assert ("Content-Disposition" in headers) == (
+            set(responses["200"]["content"]) - {"application/json", "text/plain"} != set()
+        ), path
+
+
+@pytest.mark.parametrize(
+    ("route", "url", "headers", "status"),
+    [
+        ("/v1/allies/{ally}", "/v1/allies/XXX", {}, 404),
+        ("/v1/allies", "/v1/allies?colour=red", {}, 400),
+        ("/v1/allies/{ally}", "/v1/allies/POL", {"Accept": "text/csv"}, 406),
+        ("/v1/observations", "/v1/observations?year=1800", {}, 422),
+        ("/v1/observations", "/v1/observations?ally=" + "A," * 3000, {}, 414),
+    ],
+)
+def test_every_status_the_api_answers_is_declared(
+    client: TestClient,
+    document: dict[str, Any],
+    route: str,
+    url: str,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    response = client.get(url, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    declared = document["paths"][route]["get"]["responses"][str(status)]
+    assert declared["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+
+
+def test_a_body_and_a_conditional_request_answer_as_declared(
+    client: TestClient, document: dict[str, Any]
+) -> None:
+    responses = document["paths"]["/v1/meta"]["get"]["responses"]
+    assert client.request("GET", "/v1/meta", content=b"x").status_code == 413
+    assert "413" in responses
+    etag = client.get("/v1/meta").headers["etag"]
+    assert client.get("/v1/meta", headers={"If-None-Match": etag}).status_code == 304
+    assert "304" in responses
 
 
 def test_every_parameter_is_described(document: dict[str, Any]) -> None:
@@ -186,14 +274,17 @@ def test_every_parameter_is_described(document: dict[str, Any]) -> None:
             assert parameter.get("description"), (path, parameter["name"])
 
 
-def _refs(node: Any) -> set[str]:
+def _refs(node: Any, kind: str = "schemas") -> set[str]:
+    """Names of the components of one kind (schemas, headers, ...) that `node` refers to."""
+    prefix = f"#/components/{kind}/"
     if isinstance(node, dict):
-        found = {node["$ref"].rsplit("/", 1)[-1]} if "$ref" in node else set()
+        ref = node.get("$ref", "")
+        found = {ref.removeprefix(prefix)} if ref.startswith(prefix) else set()
         for value in node.values():
-            found |= _refs(value)
+            found |= _refs(value, kind)
         return found
     if isinstance(node, list):
-        return set().union(*(_refs(v) for v in node)) if node else set()
+        return set().union(*(_refs(v, kind) for v in node)) if node else set()
     return set()
 
 
@@ -226,3 +317,64 @@ def test_description_states_the_edition_rules(document: dict[str, Any]) -> None:
     assert "`edition=ID` pins one edition" in description
     assert "as_of=YYYY-MM-DD" in description
     assert "newest edition that has it" in description
+
+
+def test_info_servers_contact_and_the_code_licence(document: dict[str, Any]) -> None:
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    info = document["info"]
+    assert info["license"] == {"name": "MIT", "identifier": pyproject["project"]["license"]}
+    assert info["contact"]["name"]
+    assert document["servers"] == [
+        {"url": "/", "description": "The server that serves this document"}
+    ]
+
+
+def test_every_tag_is_declared_described_and_used(document: dict[str, Any]) -> None:
+    declared = [tag["name"] for tag in document["tags"]]
+    used = {tag for op in _operations(document).values() for tag in op["tags"]}
+    assert len(declared) == len(set(declared))
+    assert set(declared) == used
+    assert all(tag["description"] for tag in document["tags"])
+    assert all(len(op["tags"]) == 1 for op in _operations(document).values())
+
+
+def test_every_component_is_used(document: dict[str, Any]) -> None:
+    components = document["components"]
+    for kind in ("schemas", "headers"):
+        # A schema may be used only by another schema: follow the references from the paths.
+        used = _refs(document["paths"], kind)
+        todo = set(used)
+        while todo:
+            name = todo.pop()
+            new = _refs(components[kind][name], kind) - used
+            used |= new
+            todo |= new
+        assert set(components[kind]) == used, kind
+
+
+def _examples(node: Any, where: str = "") -> list[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) for every `examples` of a schema and `example` of a media type
+    or parameter."""
+    found = []
+    if isinstance(node, dict):
+        if "schema" in node and "example" in node:
+            found.append((where, node["schema"], node["example"]))
+        if "type" in node or "anyOf" in node or "$ref" in node:
+            found += [(where, node, example) for example in node.get("examples", [])]
+        for key, value in node.items():
+            found += _examples(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _examples(value, f"{where}/{index}")
+    return found
+
+
+def test_every_example_is_valid_against_its_schema(document: dict[str, Any]) -> None:
+    # The document as a registry, so that `$ref`s inside the schemas resolve.
+    examples = _examples(document)
+    assert len(examples) > 100
+    for where, schema, example in examples:
+        scoped = {**schema, "components": document["components"]}
+        validator = jsonschema.Draft202012Validator(scoped)
+        errors = [e.message for e in validator.iter_errors(example)]
+        assert not errors, (where, example, errors)

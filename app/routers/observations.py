@@ -47,7 +47,7 @@ def figure_filters(
         list[str] | None,
         Query(
             description="Indicator id(s), repeated or comma-separated (see /v1/indicators).",
-            examples=["share_gdp"],
+            examples=[["share_gdp"]],
         ),
     ] = None,
     year: Annotated[
@@ -143,7 +143,7 @@ def list_observations(
         list[str] | None,
         Query(
             description="Ally code(s), ISO3 or ISO2 in any case, repeated or comma-separated.",
-            examples=["POL,USA"],
+            examples=[["POL", "USA"]],
         ),
     ] = None,
 ) -> Response:

@@ -4,7 +4,7 @@ per resource area beside this file (e.g. schemas/observations.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,8 +13,33 @@ from app.analysis.editions import EditionRule
 T = TypeVar("T")
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    # The value is absent when there is none: never sent as a default.
+    schema.pop("default", None)
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class ParameterProblem(Schema):
+    """One request parameter that was refused, and why."""
+
+    parameter: str = Field(
+        description="The parameter's name (`request` when no single one is at fault).",
+        examples=["year"],
+    )
+    in_: str = Field(alias="in", description="Where it was: `query` or `path`.", examples=["query"])
+    message: str = Field(
+        description="Why it was refused.",
+        examples=["Input should be greater than or equal to 1900"],
+    )
+    input: str | int | float | bool = Field(
+        default="",
+        description="The value as sent, when it is a single value (invalid values only).",
+        examples=["1800"],
+        json_schema_extra=_no_default,
+    )
 
 
 class Problem(Schema):
@@ -28,6 +53,10 @@ class Problem(Schema):
         examples=["No ally 'XXX'. Did you mean: AUS?"],
     )
     instance: str = Field(description="Path of the request.", examples=["/v1/allies/XXX"])
+    errors: list[ParameterProblem] = Field(
+        default_factory=list,
+        description="On a 400 or 422 about parameters: each one refused, and why.",
+    )
 
 
 class ListOf(Schema, Generic[T]):

@@ -1,0 +1,160 @@
+"""The OpenAPI document: info, servers and tags, and what each operation really answers (media
+types, headers, statuses), declared once here on top of what FastAPI derives from the routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.edge.cache import NO_CACHE_PATHS
+from app.errors import problem_responses
+from app.schemas import Problem
+
+# Every tag an operation uses, in the order the docs list them (Redocly and Spectral want each
+# one declared and described).
+TAGS: list[dict[str, str]] = [
+    {"name": "observations", "description": "Per-ally figures, each with its edition and source."},
+    {"name": "allies", "description": "The 32 allies and each ally's figures."},
+    {"name": "indicators", "description": "What each figure measures, and its unit."},
+    {"name": "editions", "description": "NATO's report editions: dates, price base, definition."},
+    {"name": "sources", "description": "Where each figure was read from, with a trust rating."},
+    {"name": "compliance", "description": "Who meets a threshold (2% of GDP or any other)."},
+    {"name": "totals", "description": "NATO totals: published aggregates beside computed sums."},
+    {"name": "revisions", "description": "How figures changed from one edition to the next."},
+    {"name": "claims", "description": "Check a claimed figure or count against every edition."},
+    {"name": "quotes", "description": "Attributed quotes, verbatim, with their sources."},
+    {"name": "charts", "description": "SVG charts drawn from the same figures as the JSON."},
+    {"name": "export", "description": "The whole dataset in one download (zip or SQLite)."},
+    {"name": "meta", "description": "The loaded dataset: version, row counts, editions."},
+    {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
+]
+# Relative: the document is served by the API it describes, wherever that is deployed.
+SERVERS = [{"url": "/", "description": "The server that serves this document"}]
+CONTACT = {"name": "NATO defence expenditure API maintainers"}
+# The code's licence (pyproject.toml). The figures are NATO's and their publishers' (each
+# figure names its source); NATO has given them no licence, so none is claimed here.
+LICENSE = {"name": "MIT", "identifier": "MIT"}
+
+# The one declaration of what a collection's 200 answers besides JSON (app/formats.py renders
+# each one); a new format is one more line here.
+COLLECTION_FORMATS: dict[str, str] = {
+    "text/csv": "CSV (`?format=csv` or `Accept: text/csv`): RFC 4180, UTF-8, CRLF line ends, "
+    "header = the JSON item keys",
+}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "Strong validator of this representation: send it back in "
+        "`If-None-Match` to get a 304 while the dataset is unchanged.",
+        "schema": {"type": "string", "examples": ['"f014ea1a8686bf3139b0665cf5e3edb9-br"']},
+    },
+    "Cache-Control": {
+        "description": "`public, max-age=31536000, immutable` when the query pins `edition=`, "
+        "else `public` with a short `max-age`.",
+        "schema": {"type": "string", "examples": ["public, max-age=60"]},
+    },
+    "Link": {
+        "description": 'RFC 8288 pagination links (`rel="next"`, `rel="prev"`), present when '
+        "there is a next or previous page.",
+        "schema": {"type": "string", "examples": ['</v1/observations?offset=100>; rel="next"']},
+    },
+    "Content-Disposition": {
+        "description": "On CSV answers and downloads: the file name to save it under "
+        "(`attachment`; `inline` for images).",
+        "schema": {"type": "string", "examples": ['attachment; filename="observations.csv"']},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "examples": [5]},
+    },
+}
+_FORMAT_REF = "#/components/schemas/Format"
+# FastAPI's own 422 shape, unused once every 422 is declared as problem+json.
+_UNUSED = ("HTTPValidationError", "ValidationError")
+
+
+def _header(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _negotiates(operation: dict[str, Any]) -> bool:
+    """A collection: it takes `format` (the Format enum) and renders every COLLECTION_FORMATS."""
+    return any(
+        param["name"] == "format" and _FORMAT_REF in str(param.get("schema"))
+        for param in operation.get("parameters", [])
+    )
+
+
+def _declare_collection(ok: dict[str, Any]) -> None:
+    """A collection's 200: its JSON schema, then each other format as text, keeping any
+    example a route gave (`csv_responses`)."""
+    for media_type in COLLECTION_FORMATS:
+        ok["content"].setdefault(media_type, {})["schema"] = {"type": "string"}
+    formats = "; ".join(COLLECTION_FORMATS.values())
+    ok["description"] = f"The collection as JSON (the default), or as {formats}."
+
+
+def _declare_headers(path: str, operation: dict[str, Any]) -> None:
+    responses = operation["responses"]
+    ok = responses["200"]
+    headers: dict[str, Any] = {}
+    if path not in NO_CACHE_PATHS:
+        headers |= {"ETag": _header("ETag"), "Cache-Control": _header("Cache-Control")}
+        responses["304"] = {
+            "description": "Not modified: `If-None-Match` names the current ETag; no body.",
+            "headers": dict(headers),
+        }
+    if any(param["name"] == "offset" for param in operation.get("parameters", [])):
+        headers["Link"] = _header("Link")
+    if set(ok.get("content", {})) - {"application/json", "text/plain"}:
+        headers["Content-Disposition"] = _header("Content-Disposition")
+    if headers:
+        ok["headers"] = headers
+
+
+def _complete(schema: dict[str, Any]) -> None:
+    """Say what the API really sends (the linters and schemathesis check it): every 422 is
+    problem+json (FastAPI documents its own JSON shape), a 503 says when to retry, a
+    collection answers each of COLLECTION_FORMATS, and the cache's headers and 304."""
+    for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = problem_responses(422)[422]
+            if "503" in responses:
+                responses["503"]["headers"] = {"Retry-After": _header("Retry-After")}
+            if _negotiates(operation):
+                _declare_collection(responses["200"])
+            _declare_headers(path, operation)
+    components = schema.setdefault("components", {})
+    components["headers"] = HEADERS
+    schemas = components.setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas |= problem.pop("$defs")
+    schemas["Problem"] = problem
+    for name in _UNUSED:
+        schemas.pop(name, None)
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Replace `app.openapi` with the complete document, built once."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=TAGS,
+                servers=SERVERS,
+                contact=CONTACT,
+                license_info=LICENSE,
+            )
+            _complete(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
