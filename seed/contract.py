@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.models import Aggregate, Ally, Base, Edition, Indicator, Observation, Quote, Source
+from app.names_fr import french_name
 
 
 class CellError(ValueError):
@@ -293,4 +294,9 @@ def row_rules(name: str, row: dict[str, Any]) -> str | None:
     accession = row.get("accession_date") if name == "allies.csv" else None
     if accession is not None and accession.year != row["accession_year"]:
         return "column accession_date: its year differs from accession_year"
+    if name == "allies.csv" and french_name(row["iso3"]) is None:
+        return (
+            f"column iso3: ISO 3166 has no French name for {row['iso3']}; add NATO's French "
+            "name to NATO_FRENCH_NAMES in app/names_fr.py"
+        )
     return None
