@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app import __license__
 from app.citation import latex
 from app.config import PROJECT_ROOT
-from tests.conftest import data_rows
+from tests.conftest import data_rows, official_urls
 
 EDITIONS = {row["id"]: row for row in data_rows("editions.csv")}
 SOURCES = {row["id"]: row for row in data_rows("sources.csv")}
@@ -21,13 +21,7 @@ CSL = "application/vnd.citationstyles.csl+json"
 BIBTEX = "application/x-bibtex; charset=utf-8"
 RIS = "application/x-research-info-systems; charset=utf-8"
 BASE = "http://testserver"
-# The one NATO source each edition has, where it has one (the test's own reading of
-# sources.csv: kinds official_nato_file and official_nato_web).
-OFFICIAL = {
-    "2024-02": SOURCES["nato-news-2024-02-14"]["url"],
-    "2024-06": SOURCES["nato-def-exp-2024-xlsx"]["url"],
-    "2025-04": SOURCES["nato-ar2024-web"]["url"],
-}
+OFFICIAL = official_urls()
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +41,21 @@ def test_meta_names_the_code_licence_and_how_to_cite(client: TestClient, version
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
     assert body["code_license"] == __license__ == pyproject["project"]["license"] == "MIT"
     cite = body["how_to_cite"]
-    assert cite.startswith("The figures are NATO's: this API's licence covers its code only")
+    assert cite.startswith("The figures are NATO's: this API's licence (MIT) covers its code only")
     assert f"this dataset's version ({version})" in cite
     assert "/v1/citation?edition=ID&format=bibtex|csl-json|ris" in cite
+
+
+def test_official_urls_found_in_the_files() -> None:
+    # The 2024-06 tables' NATO file, the 2024-02 news page and the Annual Report 2024 page;
+    # editions read from the press only (2024-03, 2025-08, ...) have none.
+    known = {
+        "2024-02": SOURCES["nato-news-2024-02-14"]["url"],
+        "2024-06": SOURCES["nato-def-exp-2024-xlsx"]["url"],
+        "2025-04": SOURCES["nato-ar2024-web"]["url"],
+    }
+    assert known.items() <= OFFICIAL.items()
+    assert not {"2024-03", "2025-08"} & OFFICIAL.keys()
 
 
 def test_csl_json_of_an_edition(client: TestClient, version: str) -> None:

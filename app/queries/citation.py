@@ -13,6 +13,8 @@ from app.models import Aggregate, Edition, Observation, Source
 from app.queries.lookups import suggest
 from app.queries.meta import select_dataset
 
+API_NAME = "NATO defence expenditure API"
+DATASET_TITLE = "NATO defence expenditure figures, edition by edition"
 # sources.csv kinds that are NATO's own publication (its file or its web page).
 OFFICIAL_KINDS = ("official_nato_file", "official_nato_web")
 
@@ -63,8 +65,8 @@ def select_citation(session: Session, *, edition: str | None) -> Cited:
     if edition is None:
         return Cited(
             edition=None,
-            title="NATO defence expenditure figures, edition by edition",
-            publisher="NATO defence expenditure API",
+            title=DATASET_TITLE,
+            publisher=API_NAME,
             issued=dataset.loaded_at.date(),
             kind="dataset",
             url=None,

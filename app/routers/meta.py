@@ -5,19 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import __license__, __version__
+from app.citation import how_to_cite
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import meta as q
 from app.schemas import EditionSummary, Meta, SourceSummary
 
 router = APIRouter(prefix="/v1", tags=["meta"])
-
-HOW_TO_CITE = (
-    "The figures are NATO's: this API's licence covers its code only, and no licence for the "
-    "figures is given here. Cite NATO's publication of the figures you use (the edition: "
-    "title, publisher, date) and this dataset's version ({version}). GET /v1/citation?edition=ID"
-    "&format=bibtex|csl-json|ris writes that citation; without an edition it cites the dataset."
-)
 
 
 @router.get(
@@ -37,7 +31,7 @@ def get_meta(session: SessionDep) -> Meta:
         row_counts=q.select_row_counts(session),
         file_sha256=dataset.files.get("sha256", {}),
         code_license=__license__,
-        how_to_cite=HOW_TO_CITE.format(version=dataset.version),
+        how_to_cite=how_to_cite(dataset.version),
         editions=[EditionSummary.model_validate(e) for e in q.select_edition_summaries(session)],
         sources=[SourceSummary.model_validate(s) for s in q.select_source_summaries(session)],
     )
