@@ -14,12 +14,35 @@ from app.queries.citation import select_citation
 
 router = APIRouter(prefix="/v1", tags=["citation"])
 
+# CSL-JSON is an array of CSL items (https://citeproc-js.readthedocs.io/en/latest/csl-json/).
+CSL_ITEMS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "type", "title", "author", "publisher", "issued", "URL", "note"],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "author": {"type": "array", "items": {"type": "object"}},
+            "publisher": {"type": "string"},
+            "issued": {"type": "object"},
+            "URL": {"type": "string"},
+            "note": {"type": "string"},
+            "version": {"type": "string"},
+        },
+    },
+}
 CITATION_OK: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The citation: CSL-JSON (an array of one item), BibTeX or RIS.",
         "content": {
-            media.split(";")[0]: {"schema": {"type": "string"}}
-            for media in citation.MEDIA_TYPES.values()
+            media.split(";")[0]: {
+                "schema": CSL_ITEMS
+                if fmt is citation.CitationFormat.csl_json
+                else {"type": "string"}
+            }
+            for fmt, media in citation.MEDIA_TYPES.items()
         },
     }
 }
