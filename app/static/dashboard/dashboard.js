@@ -492,12 +492,13 @@
   // ---- citation -------------------------------------------------------------------------
 
   function citationSentence(item) {
-    // "NATO (2024-06-17). Title. Publisher. URL. Note." from the CSL-JSON item.
+    // "NATO (2024-06-17). Title. Publisher. [Dataset version V.] URL. Note." from CSL-JSON.
     const parts = (item.issued && item.issued["date-parts"] && item.issued["date-parts"][0]) || [];
     const date = parts.map((p) => String(p).padStart(2, "0")).join("-");
     const authors = (item.author || []).map((a) => a.literal || a.family || "").join(", ");
-    return authors + " (" + date + "). " + item.title + ". " + item.publisher + ". " +
-      item.URL + ". " + item.note + ".";
+    const version = item.version ? " Dataset version " + item.version + "." : "";
+    return authors + " (" + date + "). " + item.title + ". " + item.publisher + "." + version +
+      " " + item.URL + ". " + item.note + ".";
   }
 
   async function loadCitation(serial) {
