@@ -28,6 +28,8 @@ GRID = "#d9d9d9"
 MEETS = "#1f4e9c"
 BELOW = "#b25000"
 THRESHOLD = "#b00020"
+# Average advance of a 13 px sans-serif character, to lay out legend entries one after another.
+LEGEND_CHAR_WIDTH = 7.2
 # Line colours for overlaid editions (Okabe-Ito, darkened where needed for 3:1 on white);
 # nine, one per edition of the dataset, before a colour repeats.
 PALETTE = (
@@ -181,17 +183,23 @@ def ranked_bars(
     out = _open(WIDTH, height, title, desc, text)
     out.append(f'<text x="16" y="46" fill="{MUTED}" class="chart-subtitle">{esc(subtitle)}</text>')
     legend_y = 68
-    at_or_above = text.at_or_above.format(threshold=threshold_label, count=meeting)
-    below = text.below.format(count=len(with_data) - meeting)
-    out.append(
-        f'<rect x="16" y="{legend_y - 10}" width="12" height="12" fill="{MEETS}"/>'
-        f'<text x="34" y="{legend_y}">{esc(at_or_above)}</text>'
-        f'<rect x="250" y="{legend_y - 10}" width="12" height="12" fill="{BELOW}"/>'
-        f'<text x="268" y="{legend_y}">{esc(below)}</text>'
-        f'<text x="400" y="{legend_y}" fill="{MUTED}">'
-        f"{esc(text.no_data_count.format(count=len(no_data)))}</text>"
-        f'<text x="520" y="{legend_y}" fill="{MUTED}">{esc(text.estimate_key)}</text>'
-    )
+    legend = [
+        (MEETS, text.at_or_above.format(threshold=threshold_label, count=meeting)),
+        (BELOW, text.below.format(count=len(with_data) - meeting)),
+        (None, text.no_data_count.format(count=len(no_data))),
+        (None, text.estimate_key),
+    ]
+    lx = 16.0
+    for colour, label in legend:
+        if colour:
+            out.append(
+                f'<rect x="{lx:.0f}" y="{legend_y - 10}" width="12" height="12" fill="{colour}"/>'
+            )
+            lx += 18
+        fill = "" if colour else f' fill="{MUTED}"'
+        out.append(f'<text x="{lx:.0f}" y="{legend_y}"{fill}>{esc(label)}</text>')
+        # Laid out by the text's length (French labels are longer): ~7 px a character.
+        lx += LEGEND_CHAR_WIDTH * len(label) + 24
     for tick in ticks:
         tx = x(tick)
         out.append(
