@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -35,7 +35,7 @@ class Cited:
     editions: tuple[str, ...] = ()
 
 
-def _official_url(session: Session, edition: str) -> str | None:
+def select_official_url(session: Session, edition: str) -> str | None:
     """The URL of the NATO source that gave the edition most figures, if any gave some."""
     used = union_all(
         select(Observation.source_id.label("source_id")).where(Observation.edition_id == edition),
@@ -47,7 +47,7 @@ def _official_url(session: Session, edition: str) -> str | None:
         .join(used, used.c.source_id == Source.id)
         .where(Source.kind.in_(OFFICIAL_KINDS), Source.url.is_not(None))
         .group_by(Source.id, Source.url)
-        .order_by(literal_column("figures").desc(), Source.id)
+        .order_by(figures.desc(), Source.id)
         .limit(1)
     )
     return session.execute(stmt).scalar_one_or_none()
@@ -83,6 +83,6 @@ def select_citation(session: Session, *, edition: str | None) -> Cited:
         publisher=row.publisher,
         issued=row.published_on,
         kind=row.kind,
-        url=_official_url(session, row.id),
+        url=select_official_url(session, row.id),
         dataset_version=dataset.version,
     )

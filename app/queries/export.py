@@ -18,7 +18,7 @@ from sqlalchemy.pool import StaticPool
 
 from app.citation import how_to_cite
 from app.models import Aggregate, Base, Observation
-from app.queries.citation import DATASET_TITLE, select_citation
+from app.queries.citation import DATASET_TITLE, select_official_url
 from app.queries.meta import (
     LoadedDataset,
     select_dataset,
@@ -90,12 +90,11 @@ def _datapackage(session: Session, dataset: LoadedDataset, files: dict[str, byte
     No `licenses`: the code's licence is not the figures', and NATO has given none for them
     here; the description says so and how to cite, and `sources` names NATO's publications
     (the editions) and where each figure was read."""
-    editions = [select_citation(session, edition=e.id) for e in select_edition_summaries(session)]
-    publications = [
-        {"title": f"NATO, {e.title} ({e.issued.isoformat()}; edition {e.edition})"}
-        | ({"path": e.url} if e.url else {})
-        for e in editions
-    ]
+    publications = []
+    for edition in select_edition_summaries(session):
+        url = select_official_url(session, edition.id)
+        title = f"NATO, {edition.title} ({edition.published_on.isoformat()}; edition {edition.id})"
+        publications.append({"title": title} | ({"path": url} if url else {}))
     read_from = [
         {"title": s.title} | ({"path": s.url} if s.url else {})
         for s in select_source_summaries(session)
