@@ -85,7 +85,7 @@ def _metadata(session: Session, dataset: LoadedDataset) -> bytes:
 
 def _datapackage(session: Session, dataset: LoadedDataset, files: dict[str, bytes]) -> bytes:
     """datapackage.json (Frictionless Data Package v1): each CSV file with its Table Schema
-    from the loader's file specifications, its size and SHA-256.
+    from the data contract's file specifications (seed/contract.py), its size and SHA-256.
 
     No `licenses`: the code's licence is not the figures', and NATO has given none for them
     here; the description says so and how to cite, and `sources` names NATO's publications
