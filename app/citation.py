@@ -14,8 +14,8 @@ import orjson
 import rispy
 
 from app import __license__
+from app.edge.negotiation import media_ranges
 from app.errors import NotAcceptable
-from app.formats import _accepts
 from app.queries.citation import API_NAME, Cited
 
 
@@ -67,7 +67,7 @@ def negotiate(accept: str | None, explicit: CitationFormat | None) -> CitationFo
     """`?format=` wins; else the first format Accept names; CSL-JSON (JSON) by default."""
     if explicit is not None:
         return explicit
-    for media in _accepts(accept or "*/*"):
+    for media in media_ranges(accept or "*/*"):
         if media in _ACCEPTED:
             return _ACCEPTED[media]
     offered = ", ".join(media.split(";")[0] for media in MEDIA_TYPES.values())

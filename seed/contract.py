@@ -10,10 +10,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from app.models import Aggregate, Ally, Base, Edition, Indicator, Observation, Quote, Source
 from app.names_fr import french_name
+
+T = TypeVar("T")
 
 
 class CellError(ValueError):
@@ -26,15 +28,15 @@ class CellError(ValueError):
 
 
 @dataclass(frozen=True)
-class Cell:
+class Cell(Generic[T]):
     """A cell parser and the Table Schema (frictionless) description of what it accepts."""
 
-    parse: Callable[[str], Any]
+    parse: Callable[[str], T]
     type: str
     constraints: dict[str, Any] = field(default_factory=dict)
     required: bool = True
 
-    def __call__(self, cell: str) -> Any:
+    def __call__(self, cell: str) -> T:
         return self.parse(cell)
 
     def table_field(self, name: str) -> dict[str, Any]:
@@ -46,7 +48,7 @@ class Cell:
         return described
 
 
-Parser = Cell
+Parser = Cell[Any]
 
 
 def _text(cell: str) -> str:
@@ -56,10 +58,10 @@ def _text(cell: str) -> str:
 
 
 text = Cell(_text, "string")
-optional_text = Cell(lambda cell: cell or None, "string", required=False)
+optional_text: Cell[str | None] = Cell(lambda cell: cell or None, "string", required=False)
 
 
-def pattern(regex: str, example: str) -> Cell:
+def pattern(regex: str, example: str) -> Cell[str]:
     compiled = re.compile(regex)
 
     def parse(cell: str) -> str:
@@ -70,7 +72,7 @@ def pattern(regex: str, example: str) -> Cell:
     return Cell(parse, "string", {"pattern": regex})
 
 
-def one_of(*choices: str) -> Cell:
+def one_of(*choices: str) -> Cell[str]:
     def parse(cell: str) -> str:
         if cell not in choices:
             raise CellError(f"{cell!r} is not one of {', '.join(choices)}")
@@ -79,7 +81,7 @@ def one_of(*choices: str) -> Cell:
     return Cell(parse, "string", {"enum": list(choices)})
 
 
-def integer(lo: int, hi: int) -> Cell:
+def integer(lo: int, hi: int) -> Cell[int]:
     def parse(cell: str) -> int:
         if not re.fullmatch(r"-?[0-9]+", cell):
             raise CellError(f"{cell!r} is not a whole number")
@@ -91,8 +93,8 @@ def integer(lo: int, hi: int) -> Cell:
     return Cell(parse, "integer", {"minimum": lo, "maximum": hi})
 
 
-def optional(parser: Cell) -> Cell:
-    def parse(cell: str) -> Any:
+def optional(parser: Cell[T]) -> Cell[T | None]:
+    def parse(cell: str) -> T | None:
         return None if cell == "" else parser(cell)
 
     return Cell(parse, parser.type, parser.constraints, required=False)
