@@ -12,7 +12,8 @@ from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries.citation import select_citation
 
-router = APIRouter(prefix="/v1", tags=["citation"])
+# Under "meta": how to cite the loaded dataset and its editions (app/openapi.py owns the tags).
+router = APIRouter(prefix="/v1", tags=["meta"])
 
 # CSL-JSON is an array of CSL items (https://citeproc-js.readthedocs.io/en/latest/csl-json/).
 CSL_ITEMS = {
