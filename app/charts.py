@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
+from app.chart_text import EN, ChartText
+
 SVG_MEDIA_TYPE = "image/svg+xml"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 WIDTH = 820
@@ -26,6 +28,8 @@ GRID = "#d9d9d9"
 MEETS = "#1f4e9c"
 BELOW = "#b25000"
 THRESHOLD = "#b00020"
+# Average advance of a 13 px sans-serif character, to lay out legend entries one after another.
+LEGEND_CHAR_WIDTH = 7.2
 # Line colours for overlaid editions (Okabe-Ito, darkened where needed for 3:1 on white);
 # nine, one per edition of the dataset, before a colour repeats.
 PALETTE = (
@@ -86,15 +90,15 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _tick_label(tick: float) -> str:
-    return fmt_decimal(Decimal(repr(tick)))
+def _tick_label(tick: float, text: ChartText) -> str:
+    return text.number(fmt_decimal(Decimal(repr(tick))))
 
 
-def _open(width: int, height: int, title: str, desc: str) -> list[str]:
+def _open(width: int, height: int, title: str, desc: str, text: ChartText) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
-        f'font-family="{esc(FONT)}" font-size="13" fill="{INK}">',
+        f'xml:lang="{text.lang}" font-family="{esc(FONT)}" font-size="13" fill="{INK}">',
         f'<title id="chart-title">{esc(title)}</title>',
         f'<desc id="chart-desc">{esc(desc)}</desc>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
@@ -140,11 +144,12 @@ def ranked_bars(
     threshold: Decimal,
     threshold_label: str,
     footer: Sequence[str],
+    text: ChartText = EN,
 ) -> str:
     """Horizontal bars ranked by value (highest first), a threshold line, and "no data" rows.
 
     A row without a figure is drawn as a labelled "no data" row at the bottom, never as a
-    zero-length bar.
+    zero-length bar. `text` gives the chart's own words and number style (English default).
     """
     with_data = sorted(
         (r for r in rows if r.value is not None),
@@ -167,28 +172,40 @@ def ranked_bars(
     def x(value: float) -> float:
         return left + (value - lo) / (hi - lo) * plot_w
 
-    desc = (
-        f"{subtitle}. {meeting} of {len(with_data)} allies with a figure are at or above "
-        f"{threshold_label}; {len(no_data)} without a figure: "
-        f"{', '.join(r.label for r in no_data) or 'none'}."
+    desc = text.ranked_desc.format(
+        subtitle=subtitle,
+        meeting=meeting,
+        with_data=len(with_data),
+        threshold=threshold_label,
+        without=len(no_data),
+        names=", ".join(r.label for r in no_data) or text.none,
     )
-    out = _open(WIDTH, height, title, desc)
+    out = _open(WIDTH, height, title, desc, text)
     out.append(f'<text x="16" y="46" fill="{MUTED}" class="chart-subtitle">{esc(subtitle)}</text>')
     legend_y = 68
-    out.append(
-        f'<rect x="16" y="{legend_y - 10}" width="12" height="12" fill="{MEETS}"/>'
-        f'<text x="34" y="{legend_y}">At or above {esc(threshold_label)} ({meeting})</text>'
-        f'<rect x="250" y="{legend_y - 10}" width="12" height="12" fill="{BELOW}"/>'
-        f'<text x="268" y="{legend_y}">Below ({len(with_data) - meeting})</text>'
-        f'<text x="400" y="{legend_y}" fill="{MUTED}">No data ({len(no_data)})</text>'
-        f'<text x="520" y="{legend_y}" fill="{MUTED}">e = estimate</text>'
-    )
+    legend = [
+        (MEETS, text.at_or_above.format(threshold=threshold_label, count=meeting)),
+        (BELOW, text.below.format(count=len(with_data) - meeting)),
+        (None, text.no_data_count.format(count=len(no_data))),
+        (None, text.estimate_key),
+    ]
+    lx = 16.0
+    for colour, label in legend:
+        if colour:
+            out.append(
+                f'<rect x="{lx:.0f}" y="{legend_y - 10}" width="12" height="12" fill="{colour}"/>'
+            )
+            lx += 18
+        fill = "" if colour else f' fill="{MUTED}"'
+        out.append(f'<text x="{lx:.0f}" y="{legend_y}"{fill}>{esc(label)}</text>')
+        # Laid out by the text's length (French labels are longer): ~7 px a character.
+        lx += LEGEND_CHAR_WIDTH * len(label) + 24
     for tick in ticks:
         tx = x(tick)
         out.append(
             f'<line x1="{tx:.1f}" y1="{top}" x2="{tx:.1f}" y2="{top + plot_h}" stroke="{GRID}"/>'
             f'<text x="{tx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{MUTED}">'
-            f"{esc(_tick_label(tick))}</text>"
+            f"{esc(_tick_label(tick, text))}</text>"
         )
     tx = x(float(threshold))
     out.append(
@@ -209,20 +226,26 @@ def ranked_bars(
         out.append(f'<text x="{left - 8}" y="{cy:.1f}" text-anchor="end">{esc(row.label)}</text>')
         if row.value is None or row.value_text is None:
             out.append(
-                f"<title>{esc(row.label)}: no data (missing, not zero)</title>"
+                f"<title>{esc(text.no_data_title.format(label=row.label))}</title>"
                 f'<text x="{x(0) + 6:.1f}" y="{cy:.1f}" fill="{MUTED}" font-style="italic" '
-                f'class="no-data">no data</text></g>'
+                f'class="no-data">{esc(text.no_data)}</text></g>'
             )
             continue
         meets = row.value >= threshold
         x0, x1 = sorted((x(0), x(float(row.value))))
         estimate = " e" if row.is_estimate else ""
-        label = display_value(row.value_text, threshold) + estimate
-        status = "at or above" if meets else "below"
+        label = text.number(display_value(row.value_text, threshold)) + estimate
+        tooltip = text.bar_title.format(
+            label=row.label,
+            value=text.number(row.value_text),
+            axis=axis_label,
+            status=text.status_meets if meets else text.status_below,
+            threshold=threshold_label,
+            edition=row.edition or "?",
+            estimate=text.estimate if row.is_estimate else "",
+        )
         out.append(
-            f"<title>{esc(row.label)}: {esc(row.value_text)} {esc(axis_label)}, {status} "
-            f"{esc(threshold_label)} (edition {esc(row.edition or '?')}"
-            f"{', estimate' if row.is_estimate else ''})</title>"
+            f"<title>{esc(tooltip)}</title>"
             f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 6}" '
             f'fill="{MEETS if meets else BELOW}"/>'
             f'<text x="{max(x1, x(0)) + 4:.1f}" y="{cy:.1f}" class="value" stroke="#ffffff" '
@@ -269,6 +292,7 @@ def line_chart(
     footer: Sequence[str],
     threshold: Decimal | None = None,
     threshold_label: str = "",
+    text: ChartText = EN,
 ) -> str:
     """Year-on-x lines, one per series (edition), hollow markers for estimates."""
     footer = wrap_lines(footer)
@@ -293,11 +317,11 @@ def line_chart(
     def py(value: float) -> float:
         return top + plot_h - (value - lo) / (hi - lo) * plot_h
 
-    names = ", ".join(s.name for s in series) or "none"
-    desc = f"{subtitle}. Series: {names}. {len(points)} figures."
+    names = ", ".join(s.name for s in series) or text.none
+    desc = text.line_desc.format(subtitle=subtitle, names=names, count=len(points))
     if not points:
-        desc += " No figures were published for this selection."
-    out = _open(WIDTH, height, title, desc)
+        desc += text.line_desc_empty
+    out = _open(WIDTH, height, title, desc, text)
     out.append(f'<text x="16" y="46" fill="{MUTED}" class="chart-subtitle">{esc(subtitle)}</text>')
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
@@ -313,7 +337,7 @@ def line_chart(
         out.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" '
             f'stroke="{GRID}"/><text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" '
-            f'fill="{MUTED}">{esc(_tick_label(tick))}</text>'
+            f'fill="{MUTED}">{esc(_tick_label(tick, text))}</text>'
         )
     step = 1 if span <= 14 else 2
     for year in range(first, last + 1, step):
@@ -347,18 +371,22 @@ def line_chart(
             out.append(_polyline(segment, colour))
         for p in ordered:
             fill = "#ffffff" if p.is_estimate else colour
-            note = ", estimate" if p.is_estimate else ""
+            tooltip = text.point_title.format(
+                series=s.name,
+                year=p.year,
+                value=text.number(p.value_text),
+                estimate=text.estimate if p.is_estimate else "",
+            )
             out.append(
                 f'<circle cx="{px(p.year):.1f}" cy="{py(float(p.value)):.1f}" r="4" '
                 f'fill="{fill}" stroke="{colour}" stroke-width="2" data-year="{p.year}" '
-                f'data-value="{esc(p.value_text)}"><title>{esc(s.name)}, {p.year}: '
-                f"{esc(p.value_text)}{esc(note)}</title></circle>"
+                f'data-value="{esc(p.value_text)}"><title>{esc(tooltip)}</title></circle>'
             )
         out.append("</g>")
     if not points:
         out.append(
             f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h / 2:.0f}" text-anchor="middle" '
-            f'fill="{MUTED}" font-style="italic" class="no-data">no data</text>'
+            f'fill="{MUTED}" font-style="italic" class="no-data">{esc(text.no_data)}</text>'
         )
     out.append(
         f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 38}" text-anchor="middle" '
@@ -366,8 +394,7 @@ def line_chart(
         f'<text x="16" y="{top - 14}" class="axis-label">{esc(y_label)}</text>'
     )
     out.append(
-        f'<text x="16" y="{legend_end}" font-size="12" fill="{MUTED}">Filled marker = '
-        "figure, hollow marker = estimate; a gap means no figure for that year.</text>"
+        f'<text x="16" y="{legend_end}" font-size="12" fill="{MUTED}">{esc(text.marker_key)}</text>'
     )
     out += _footer(footer, top + plot_h + 62)
     out.append("</svg>")

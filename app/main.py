@@ -35,6 +35,7 @@ from app.openapi import install_openapi
 from app.routers import (
     allies,
     charts,
+    citation,
     claims,
     compliance,
     dashboard,
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         health.router,
         meta.router,
+        citation.router,
         metrics.router,
         allies.router,
         observations.router,

@@ -10,9 +10,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from app.models import Aggregate, Ally, Base, Edition, Indicator, Observation, Quote, Source
+from app.names_fr import french_name
+
+T = TypeVar("T")
 
 
 class CellError(ValueError):
@@ -20,21 +23,45 @@ class CellError(ValueError):
 
 
 # --- cell parsers: text in, typed value out, CellError with a readable reason otherwise ----------
+# Each parser is a Cell that also states the Table Schema field it accepts (type and
+# constraints), so the export's datapackage.json is written from these same definitions.
 
-Parser = Callable[[str], Any]
+
+@dataclass(frozen=True)
+class Cell(Generic[T]):
+    """A cell parser and the Table Schema (frictionless) description of what it accepts."""
+
+    parse: Callable[[str], T]
+    type: str
+    constraints: dict[str, Any] = field(default_factory=dict)
+    required: bool = True
+
+    def __call__(self, cell: str) -> T:
+        return self.parse(cell)
+
+    def table_field(self, name: str) -> dict[str, Any]:
+        """The column as a Table Schema field."""
+        described: dict[str, Any] = {"name": name, "type": self.type}
+        if self.type == "boolean":
+            described |= {"trueValues": ["true"], "falseValues": ["false"]}
+        described["constraints"] = {"required": self.required, **self.constraints}
+        return described
 
 
-def text(cell: str) -> str:
+Parser = Cell[Any]
+
+
+def _text(cell: str) -> str:
     if cell == "":
         raise CellError("is required but empty")
     return cell
 
 
-def optional_text(cell: str) -> str | None:
-    return cell or None
+text = Cell(_text, "string")
+optional_text: Cell[str | None] = Cell(lambda cell: cell or None, "string", required=False)
 
 
-def pattern(regex: str, example: str) -> Parser:
+def pattern(regex: str, example: str) -> Cell[str]:
     compiled = re.compile(regex)
 
     def parse(cell: str) -> str:
@@ -42,19 +69,19 @@ def pattern(regex: str, example: str) -> Parser:
             raise CellError(f"{cell!r} is not of the form {example}")
         return cell
 
-    return parse
+    return Cell(parse, "string", {"pattern": regex})
 
 
-def one_of(*choices: str) -> Parser:
+def one_of(*choices: str) -> Cell[str]:
     def parse(cell: str) -> str:
         if cell not in choices:
             raise CellError(f"{cell!r} is not one of {', '.join(choices)}")
         return cell
 
-    return parse
+    return Cell(parse, "string", {"enum": list(choices)})
 
 
-def integer(lo: int, hi: int) -> Parser:
+def integer(lo: int, hi: int) -> Cell[int]:
     def parse(cell: str) -> int:
         if not re.fullmatch(r"-?[0-9]+", cell):
             raise CellError(f"{cell!r} is not a whole number")
@@ -63,17 +90,17 @@ def integer(lo: int, hi: int) -> Parser:
             raise CellError(f"{number} is outside {lo}..{hi}")
         return number
 
-    return parse
+    return Cell(parse, "integer", {"minimum": lo, "maximum": hi})
 
 
-def optional(parser: Parser) -> Parser:
-    def parse(cell: str) -> Any:
+def optional(parser: Cell[T]) -> Cell[T | None]:
+    def parse(cell: str) -> T | None:
         return None if cell == "" else parser(cell)
 
-    return parse
+    return Cell(parse, parser.type, parser.constraints, required=False)
 
 
-def boolean(cell: str) -> bool:
+def _boolean(cell: str) -> bool:
     if cell == "true":
         return True
     if cell == "false":
@@ -81,7 +108,10 @@ def boolean(cell: str) -> bool:
     raise CellError(f"{cell!r} is not true or false")
 
 
-def date(cell: str) -> dt.date:
+boolean = Cell(_boolean, "boolean")
+
+
+def _date(cell: str) -> dt.date:
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell):
         try:
             return dt.date.fromisoformat(cell)
@@ -90,13 +120,16 @@ def date(cell: str) -> dt.date:
     raise CellError(f"{cell!r} is not a date YYYY-MM-DD")
 
 
-def year_list(cell: str) -> str:
+date = Cell(_date, "date")
+
+
+def _year_list(cell: str) -> str:
     for part in cell.split(" ") if cell else []:
-        integer(1949, 2100)(part)
+        YEAR(part)
     return cell
 
 
-def decimal_text(cell: str) -> str:
+def _decimal_text(cell: str) -> str:
     """A published number: kept as its exact text; it must be a finite decimal."""
     try:
         number = Decimal(cell)
@@ -109,6 +142,12 @@ def decimal_text(cell: str) -> str:
     if Decimal(float(cell)) != number and Decimal(repr(float(cell))) != number:
         raise CellError(f"{cell!r} has more digits than a JSON number can carry exactly")
     return cell
+
+
+# Space-separated years; may be empty.
+year_list = Cell(_year_list, "string", {"pattern": "[0-9]{4}( [0-9]{4})*"}, required=False)
+# The exact published text; a number to anyone reading the file by its schema.
+decimal_text = Cell(_decimal_text, "number")
 
 
 YEAR = integer(1949, 2100)
@@ -280,6 +319,32 @@ SPECS: tuple[FileSpec, ...] = (
 DATA_FILES = tuple(spec.name for spec in SPECS)
 
 
+def resource_name(file_name: str) -> str:
+    """The Data Package resource name of a data file (allies.csv -> allies)."""
+    return file_name.removesuffix(".csv")
+
+
+def table_schema(spec: FileSpec) -> dict[str, Any]:
+    """The file's Table Schema (frictionless): its fields with types and constraints, its
+    primary key and its foreign keys, all read from the spec that the loader validates with."""
+    fields = [cell.table_field(name) for name, cell in spec.columns.items()]
+    for columns in spec.unique:
+        # Table Schema v1 has only single-column uniqueness; every spec's unique is one column.
+        [column] = columns
+        fields[list(spec.columns).index(column)]["constraints"]["unique"] = True
+    schema: dict[str, Any] = {"fields": fields, "primaryKey": list(spec.key)}
+    keys = {other.name: other.key for other in SPECS}
+    if spec.references:
+        schema["foreignKeys"] = [
+            {
+                "fields": [column],
+                "reference": {"resource": resource_name(target), "fields": list(keys[target])},
+            }
+            for column, target in spec.references.items()
+        ]
+    return schema
+
+
 def fold(value: str) -> str:
     """Case- and accent-insensitive form of a text, for search ('Türkiye' -> 'turkiye')."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
@@ -293,4 +358,9 @@ def row_rules(name: str, row: dict[str, Any]) -> str | None:
     accession = row.get("accession_date") if name == "allies.csv" else None
     if accession is not None and accession.year != row["accession_year"]:
         return "column accession_date: its year differs from accession_year"
+    if name == "allies.csv" and french_name(row["iso3"]) is None:
+        return (
+            f"column iso3: ISO 3166 has no French name for {row['iso3']}; add NATO's French "
+            "name to NATO_FRENCH_NAMES in app/names_fr.py"
+        )
     return None

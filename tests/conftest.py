@@ -14,6 +14,7 @@ import shutil
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,22 @@ def data_rows(name: str, data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, st
     """The rows of a seed file, read with the csv module (the test's own reading)."""
     with (data_dir / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def official_urls() -> dict[str, str]:
+    """Edition -> the URL of its NATO source (sources.csv kinds official_nato_*) that gave it
+    the most figures: the test's own reading of the files, for the citations and the export."""
+    kinds = {r["id"]: (r["kind"], r["url"]) for r in data_rows("sources.csv")}
+    counts: Counter[tuple[str, str]] = Counter(
+        (row["edition"], row["source_id"])
+        for name in ("observations.csv", "aggregates.csv")
+        for row in data_rows(name)
+        if kinds[row["source_id"]][0].startswith("official_nato") and kinds[row["source_id"]][1]
+    )
+    best: dict[str, str] = {}
+    for (edition, source), _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        best.setdefault(edition, kinds[source][1])
+    return best
 
 
 def _scratch_pg(base_url: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.names_fr import NATO_FRENCH_NAMES, iso_french_name
 from tests.conftest import data_rows
 
 ALLIES = data_rows("allies.csv")
@@ -27,6 +30,7 @@ POLAND = {
     "iso2": "PL",
     "iso_numeric": "616",
     "name": "Poland",
+    "name_fr": "Pologne",
     "iso_name": "Poland",
     "accession_year": 1999,
     "accession_date": None,
@@ -49,6 +53,7 @@ ICELAND = {
     "iso2": "IS",
     "iso_numeric": "352",
     "name": "Iceland",
+    "name_fr": "Islande",
     "iso_name": "Iceland",
     "accession_year": 1949,
     "accession_date": "1949-04-04",
@@ -124,7 +129,7 @@ def test_allies_csv_exact_lines(client: TestClient) -> None:
     assert len(lines) == 34  # header, 32 allies, and the empty string after the last CRLF
     assert lines[-1] == b""
     assert lines[0] == (
-        b"iso3,iso2,iso_numeric,name,iso_name,accession_year,accession_date,region,currency,"
+        b"iso3,iso2,iso_numeric,name,name_fr,iso_name,accession_year,accession_date,region,currency,"
         b"nato_currency_label,in_expenditure_tables,national_2pct_commitment_2024_06,"
         b"latest_share_gdp,latest_share_gdp_text,latest_share_gdp_year,latest_share_gdp_edition,"
         b"latest_share_gdp_is_estimate,latest_share_gdp_source,"
@@ -132,19 +137,77 @@ def test_allies_csv_exact_lines(client: TestClient) -> None:
     )
     by_iso3 = {line[:3]: line for line in lines[1:-1]}
     assert by_iso3[b"POL"] == (
-        b"POL,PL,616,Poland,Poland,1999,,europe,PLN,Zlotys,true,true,4.68,4.68,2026,2026-07,true,"
+        b"POL,PL,616,Poland,Pologne,Poland,1999,,europe,PLN,Zlotys,true,true,4.68,4.68,2026,2026-07,true,"
         b"leave-the-gun-nato-defence-2026-extract,core_defence_expenditure,"
     )
     assert by_iso3[b"USA"] == (
-        b"USA,US,840,United States,United States,1949,1949-04-04,north_america,USD,US dollars,"
-        b"true,false,3.17,3.17,2026,2026-07,true,leave-the-gun-nato-defence-2026-extract,"
+        "USA,US,840,United States,États-Unis,United States,1949,1949-04-04,north_america,USD,"
+        "US dollars,true,false,".encode()
+        + b"3.17,3.17,2026,2026-07,true,leave-the-gun-nato-defence-2026-extract,"
         b'core_defence_expenditure,"' + FOUNDING.encode() + b'"'
     )
     # Iceland: empty cells, never 0.
     assert by_iso3[b"ISL"] == (
-        b"ISL,IS,352,Iceland,Iceland,1949,1949-04-04,europe,,,false,,,,,,,,,"
+        b"ISL,IS,352,Iceland,Islande,Iceland,1949,1949-04-04,europe,,,false,,,,,,,,,"
         b'"' + ICELAND_NOTES.encode() + b'"'
     )
+
+
+# NATO's French names of the 32 allies, as NATO's French pages and the French editions of its
+# defence-expenditure releases write them (the test's own list, not read from the code).
+NATO_FRENCH = {
+    "ALB": "Albanie",
+    "BEL": "Belgique",
+    "BGR": "Bulgarie",
+    "CAN": "Canada",
+    "CZE": "Tchéquie",
+    "DEU": "Allemagne",
+    "DNK": "Danemark",
+    "ESP": "Espagne",
+    "EST": "Estonie",
+    "FIN": "Finlande",
+    "FRA": "France",
+    "GBR": "Royaume-Uni",
+    "GRC": "Grèce",
+    "HRV": "Croatie",
+    "HUN": "Hongrie",
+    "ISL": "Islande",
+    "ITA": "Italie",
+    "LTU": "Lituanie",
+    "LUX": "Luxembourg",
+    "LVA": "Lettonie",
+    "MKD": "Macédoine du Nord",
+    "MNE": "Monténégro",
+    "NLD": "Pays-Bas",
+    "NOR": "Norvège",
+    "POL": "Pologne",
+    "PRT": "Portugal",
+    "ROU": "Roumanie",
+    "SVK": "République slovaque",
+    "SVN": "Slovénie",
+    "SWE": "Suède",
+    "TUR": "Türkiye",
+    "USA": "États-Unis",
+}
+
+
+def test_every_ally_has_natos_french_name_in_json_and_csv(client: TestClient) -> None:
+    items = client.get("/v1/allies").json()["items"]
+    assert {a["iso3"]: a["name_fr"] for a in items} == NATO_FRENCH
+    rows = csv.DictReader(io.StringIO(client.get("/v1/allies?format=csv").text))
+    assert {r["iso3"]: r["name_fr"] for r in rows} == NATO_FRENCH
+    for iso3, name_fr in NATO_FRENCH.items():
+        assert client.get(f"/v1/allies/{iso3}").json()["name_fr"] == name_fr
+
+
+def test_french_overrides_are_few_and_each_differs_from_iso() -> None:
+    """pycountry's French ISO names are the base: an override that ISO already spells the same
+    way is dead weight, and every ally without one must be named right by ISO."""
+    assert set(NATO_FRENCH_NAMES) <= set(NATO_FRENCH)
+    for iso3, name in NATO_FRENCH_NAMES.items():
+        assert iso_french_name(iso3) != name, iso3
+    for iso3 in NATO_FRENCH.keys() - NATO_FRENCH_NAMES.keys():
+        assert iso_french_name(iso3) == NATO_FRENCH[iso3], iso3
 
 
 @pytest.mark.parametrize("code", ["POL", "pol", "PL", "pl", "Pl"])

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import charts
+from app.chart_text import FR
 from tests.conftest import data_rows
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -341,3 +342,66 @@ def test_charts_are_documented_as_svg(client: TestClient) -> None:
         assert operation["operationId"] == name
         assert "image/svg+xml" in operation["responses"]["200"]["content"]
         assert operation["description"]
+
+
+# --- lang=fr -----------------------------------------------------------------------------------
+
+
+def test_compliance_chart_in_french(client: TestClient) -> None:
+    response = client.get("/v1/charts/compliance.svg?year=2024&edition=2025-04&lang=fr")
+    assert response.status_code == 200
+    assert response.headers["content-language"] == "fr"
+    root = parse(response.content)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    published = share_gdp("2025-04", 2024)
+    meeting = sum(1 for v in published.values() if Decimal(v) >= 2)
+    words = texts(root)
+    assert root.find(f"{SVG}title").text == "Dépenses de défense en pourcentage du PIB, 2024"  # type: ignore[union-attr]
+    assert "Dépenses de défense (% du PIB)" in words
+    assert "2\u00a0% du PIB" in words
+    assert f"Au niveau de 2\u00a0% du PIB ou plus ({meeting})" in words
+    assert "Édition : 2025-04 (édition 2025-04 seulement)" in words
+    assert "3,19 e" in words  # decimal comma on labels...
+    drawn = {g.get("data-ally"): g.get("data-value") for g in bars(root)}
+    assert drawn["USA"] == "3.19"  # ...while the data attributes keep the published text
+    names = {g.get("data-ally"): "".join(g.find(f"{SVG}text").itertext()) for g in bars(root)}  # type: ignore[union-attr]
+    assert names == {a["iso3"]: a["name_fr"] for a in client.get("/v1/allies").json()["items"]}
+    assert (names["SVK"], names["TUR"], names["USA"]) == (
+        "République slovaque",
+        "Türkiye",
+        "États-Unis",
+    )
+    [iceland] = [g for g in bars(root) if g.get("data-ally") == "ISL"]
+    assert "pas de données" in "".join(iceland.itertext())
+
+
+def test_ally_chart_in_french(client: TestClient) -> None:
+    root = parse(client.get("/v1/charts/allies/pl.svg?threshold=2.5&lang=fr").content)
+    words = texts(root)
+    editions = sorted(
+        {
+            r["edition"]
+            for r in data_rows("observations.csv")
+            if r["indicator"] == "share_gdp" and r["ally_iso3"] == "POL"
+        }
+    )
+    assert "Pologne : Dépenses de défense en pourcentage du PIB" in words
+    assert "Dépenses de défense en pourcentage du PIB (% du PIB)" in words
+    assert "Année" in words
+    assert "2,5\u00a0% du PIB" in words
+    assert f"Édition : {', '.join(editions)} (toutes les éditions qui ont des chiffres)" in words
+    assert any(w.startswith("L'édition 2026-07 mesure les dépenses") for w in words)
+
+
+def test_charts_default_to_english_and_refuse_other_languages(client: TestClient) -> None:
+    response = client.get("/v1/charts/allies/POL.svg")
+    assert response.headers["content-language"] == "en"
+    assert parse(response.content).get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    for path in ("/v1/charts/compliance.svg?lang=de", "/v1/charts/allies/POL.svg?lang=FR"):
+        body = assert_problem(client.get(path), 422, "/problems/invalid-parameters")
+        assert body["errors"][0]["parameter"] == "lang"
+
+
+def test_every_indicator_an_ally_chart_can_draw_has_a_french_name() -> None:
+    per_ally = {r["indicator"] for r in data_rows("observations.csv")}
+    assert set(FR.indicators) == per_ally

@@ -96,8 +96,9 @@ def test_assets_are_served(client: TestClient, path: str, media_type: str) -> No
 
 def test_script_reads_only_the_public_json_api(client: TestClient) -> None:
     script = client.get("/static/dashboard/dashboard.js").text
-    fetched = set(re.findall(r'get(?:Json|All)\("([^"]+)"', script))
+    fetched = set(re.findall(r'get(?:Json|All|Text)\("([^"]+)"', script))
     assert fetched == {
+        "/v1/citation",
         "/v1/compliance",
         "/v1/compliance/history",
         "/v1/observations",
@@ -108,6 +109,17 @@ def test_script_reads_only_the_public_json_api(client: TestClient) -> None:
     # State is kept in the URL, replaced (not pushed) on every change.
     assert "history.replaceState" in script
     assert "innerHTML" not in script  # text only goes through textContent / setAttribute
+
+
+def test_page_has_a_cite_block_fed_by_the_citation_endpoint(page: Page) -> None:
+    ids = {attrs.get("id") for _, attrs in page.tags}
+    assert {"cite-title", "cite-text", "cite-bibtex"} <= ids
+    links = {a["id"]: a["href"] for a in page.all("a") if (a.get("id") or "").startswith("cite-")}
+    assert links == {
+        "cite-link-bibtex": "/v1/citation?format=bibtex",
+        "cite-link-ris": "/v1/citation?format=ris",
+        "cite-link-csl-json": "/v1/citation?format=csl-json",
+    }
 
 
 def test_unknown_asset_is_a_problem(client: TestClient) -> None:

@@ -196,6 +196,36 @@ def test_dashboard_at_phone_width(browser: object, live_server: str, tmp_path: P
     _keep(screenshot, "dashboard-phone.png")
 
 
+def test_dashboard_cites_the_selected_edition(browser: object, live_server: str) -> None:
+    dashboard = Dashboard(browser, live_server, 1280, 900)
+    dashboard.open()
+    version = dashboard.page.evaluate(
+        "fetch('/v1/meta').then(r => r.json()).then(m => m.dataset_version)"
+    )
+    # Latest: the dataset itself is cited.
+    text = dashboard.page.text_content("#cite-text") or ""
+    assert text.startswith("NATO (")
+    assert "NATO defence expenditure figures, edition by edition" in text
+    assert f"Dataset version {version}." in text
+    bibtex = dashboard.page.text_content("#cite-bibtex") or ""
+    assert bibtex.startswith(f"@misc{{nato-defence-expenditure-{version[:12]},")
+    # An edition: its title, date, NATO URL and the dataset version, and the three downloads.
+    dashboard.change("#edition", "2024-06")
+    official = next(
+        r["url"] for r in data_rows("sources.csv") if r["id"] == "nato-def-exp-2024-xlsx"
+    )
+    text = dashboard.page.text_content("#cite-text") or ""
+    assert text.startswith("NATO (2024-06-17). Defence Expenditure of NATO Countries (2014-2024).")
+    assert official in text
+    assert f"dataset version {version}" in text
+    bibtex = dashboard.page.text_content("#cite-bibtex") or ""
+    assert bibtex.startswith("@techreport{nato-2024-06,")
+    for fmt in ("bibtex", "ris", "csl-json"):
+        href = dashboard.page.get_attribute(f"#cite-link-{fmt}", "href")
+        assert href == f"/v1/citation?format={fmt}&edition=2024-06"
+    assert dashboard.errors == []
+
+
 def _keep(screenshot: Path, name: str) -> None:
     """Copy the screenshot to bench/out (git-ignored) for people to look at."""
     try:

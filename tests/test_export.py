@@ -11,6 +11,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import frictionless
 import orjson
 from fastapi.testclient import TestClient
 
@@ -18,7 +19,7 @@ from app.config import DEFAULT_DATA_DIR, Settings
 from app.main import create_asgi
 from app.migrate import upgrade
 from seed.contract import SPECS
-from tests.conftest import data_rows
+from tests.conftest import data_rows, official_urls
 
 CSV_FILES = [spec.name for spec in SPECS]
 
@@ -37,7 +38,12 @@ def test_export_names_its_dataset_version(client: TestClient) -> None:
         f'attachment; filename="nato-defence-expenditure-{version[:12]}.zip"'
     )
     assert response.headers["cache-control"] == "public, max-age=60"
-    assert _bundle(client).namelist() == ["README.md", *CSV_FILES, "metadata.json"]
+    assert _bundle(client).namelist() == [
+        "README.md",
+        *CSV_FILES,
+        "metadata.json",
+        "datapackage.json",
+    ]
 
 
 def test_export_csv_files_hold_every_seed_row_cell_for_cell(client: TestClient) -> None:
@@ -64,7 +70,7 @@ def test_export_readme_lists_the_sha256_of_every_file(client: TestClient) -> Non
     readme = bundle.read("README.md").decode()
     found = re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M)
     sums = {name: digest for digest, name in found}
-    assert list(sums) == [*CSV_FILES, "metadata.json"]
+    assert list(sums) == [*CSV_FILES, "metadata.json", "datapackage.json"]
     for name, digest in sums.items():
         assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
 
@@ -135,3 +141,84 @@ def test_export_of_an_unseeded_database_is_503(scratch_url: str) -> None:
                 "detail": "The database is not seeded yet: run `nato-api seed`.",
                 "instance": path,
             }
+
+
+# --- the zip is a Frictionless data package ---------------------------------------------------
+
+
+def _export_file(client: TestClient, tmp_path: Path) -> Path:
+    path = tmp_path / "export.zip"
+    path.write_bytes(client.get("/v1/export").content)
+    return path
+
+
+def test_export_validates_as_a_frictionless_data_package(
+    client: TestClient, tmp_path: Path
+) -> None:
+    report = frictionless.validate(str(_export_file(client, tmp_path)))
+    assert report.valid, report.flatten(["type", "message"])[:5]
+    rows = {task.name: task.stats["rows"] for task in report.tasks}
+    assert rows == {spec.name.removesuffix(".csv"): len(data_rows(spec.name)) for spec in SPECS}
+
+
+def test_datapackage_schemas_are_the_loaders_file_specs(client: TestClient) -> None:
+    package = orjson.loads(_bundle(client).read("datapackage.json"))
+    assert [r["path"] for r in package["resources"]] == CSV_FILES
+    for spec, resource in zip(SPECS, package["resources"], strict=True):
+        schema = resource["schema"]
+        assert resource["name"] == spec.name.removesuffix(".csv")
+        assert [f["name"] for f in schema["fields"]] == list(spec.columns)
+        for described in schema["fields"]:
+            cell = spec.columns[described["name"]]
+            assert described["type"] == cell.type
+            assert described["constraints"]["required"] == cell.required
+        assert schema["primaryKey"] == list(spec.key)
+        assert {
+            fk["fields"][0]: (fk["reference"]["resource"] + ".csv", fk["reference"]["fields"])
+            for fk in schema.get("foreignKeys", [])
+        } == {
+            column: (target, ["iso3" if target == "allies.csv" else "id"])
+            for column, target in spec.references.items()
+        }
+    by_name = {r["name"]: r for r in package["resources"]}
+    fields = {f["name"]: f for f in by_name["observations"]["schema"]["fields"]}
+    assert fields["year"] == {
+        "name": "year",
+        "type": "integer",
+        "constraints": {"required": True, "minimum": 1949, "maximum": 2100},
+    }
+    assert fields["value"]["type"] == "number"
+    assert fields["is_estimate"]["trueValues"] == ["true"]
+    iso2 = by_name["allies"]["schema"]["fields"][1]
+    assert iso2["constraints"] == {"required": True, "pattern": "[A-Z]{2}", "unique": True}
+
+
+def test_datapackage_names_version_sources_and_no_invented_licence(client: TestClient) -> None:
+    meta = client.get("/v1/meta").json()
+    package = orjson.loads(_bundle(client).read("datapackage.json"))
+    assert package["name"] == "nato-defence-expenditure"
+    assert package["version"] == meta["dataset_version"]
+    assert "licenses" not in package  # the code's MIT licence is not the figures'
+    assert package["description"] == meta["how_to_cite"]
+    sources = {s["title"]: s.get("path") for s in package["sources"]}
+    official = official_urls()
+    for edition in data_rows("editions.csv"):
+        title = f"NATO, {edition['title']} ({edition['published_on']}; edition {edition['id']})"
+        assert sources[title] == official.get(edition["id"])
+    for row in data_rows("sources.csv"):
+        assert sources[row["title"]] == (row["url"] or None)
+
+
+def test_a_tampered_export_fails_validation(client: TestClient, tmp_path: Path) -> None:
+    bundle = _bundle(client)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name in bundle.namelist():
+            data = bundle.read(name)
+            if name == "observations.csv":
+                data = data.replace(b",ALB,", b",XXX,", 1)
+            archive.writestr(name, data)
+    report = frictionless.validate(str(tampered))
+    assert not report.valid
+    errors = {error[0] for error in report.flatten(["type"])}
+    assert errors == {"foreign-key", "hash-count"}

@@ -35,6 +35,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "readyz": {},
     "get_metrics": {},
     "get_meta": {},
+    "get_citation": {"edition": "2024-06"},
     "list_allies": {},
     "get_ally": {"ally": "pl"},
     # A short page: the answer carries a Link header, which must be declared.

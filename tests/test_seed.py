@@ -227,6 +227,13 @@ BROKEN = {
         lambda old: old + b"\xff",
         "quotes.csv:3: is not valid UTF-8",
     ),
+    "ally without a French name": (
+        "allies.csv",
+        2,
+        lambda old: old.replace(b"ALB,", b"AAA,", 1),
+        "allies.csv:2: column iso3: ISO 3166 has no French name for AAA; add NATO's French "
+        "name to NATO_FRENCH_NAMES in app/names_fr.py",
+    ),
     "too few cells": (
         "allies.csv",
         2,

@@ -1,4 +1,5 @@
-"""The allies, each with its latest share of GDP, chosen and joined in one SQL statement."""
+"""The allies, each with its latest share of GDP, chosen and joined in one SQL statement; their
+French names from the code table app/names_fr.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.models import Ally, Edition, Observation
+from app.names_fr import french_name
 from app.queries.lookups import get_ally_iso3
 
 
@@ -63,12 +65,16 @@ def _allies_stmt() -> Any:
     )
 
 
-def select_allies(session: Session) -> list[Row[Any]]:
+def _with_french_name(row: Row[Any]) -> dict[str, Any]:
+    return {**row._mapping, "name_fr": french_name(row.iso3)}
+
+
+def select_allies(session: Session) -> list[dict[str, Any]]:
     """All allies by ISO3, with the attributes of AllyRead."""
-    return list(session.execute(_allies_stmt()))
+    return [_with_french_name(row) for row in session.execute(_allies_stmt())]
 
 
-def select_ally(session: Session, *, code: str) -> Row[Any]:
+def select_ally(session: Session, *, code: str) -> dict[str, Any]:
     """One ally by ISO3 or ISO2 in any case; 404 with close matches when unknown."""
     iso3 = get_ally_iso3(session, code)
-    return session.execute(_allies_stmt().where(Ally.iso3 == iso3)).one()
+    return _with_french_name(session.execute(_allies_stmt().where(Ally.iso3 == iso3)).one())

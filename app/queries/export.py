@@ -1,4 +1,5 @@
-"""The offline bundle: the loaded tables as the seed's CSV files in a zip, and a SQLite copy."""
+"""The offline bundle: the loaded tables as the seed's CSV files in a zip that is a Frictionless
+data package, and a SQLite copy."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from app.citation import how_to_cite
 from app.models import Aggregate, Base, Observation
+from app.queries.citation import DATASET_TITLE, select_official_url
 from app.queries.meta import (
     LoadedDataset,
     select_dataset,
@@ -23,7 +26,7 @@ from app.queries.meta import (
     select_row_counts,
     select_source_summaries,
 )
-from seed.contract import SPECS, FileSpec
+from seed.contract import SPECS, FileSpec, resource_name, table_schema
 
 SQLITE_TYPE = "application/vnd.sqlite3"
 
@@ -80,6 +83,48 @@ def _metadata(session: Session, dataset: LoadedDataset) -> bytes:
     )
 
 
+def _datapackage(session: Session, dataset: LoadedDataset, files: dict[str, bytes]) -> bytes:
+    """datapackage.json (Frictionless Data Package v1): each CSV file with its Table Schema
+    from the data contract's file specifications (seed/contract.py), its size and SHA-256.
+
+    No `licenses`: the code's licence is not the figures', and NATO has given none for them
+    here; the description says so and how to cite, and `sources` names NATO's publications
+    (the editions) and where each figure was read."""
+    publications = []
+    for edition in select_edition_summaries(session):
+        url = select_official_url(session, edition.id)
+        title = f"NATO, {edition.title} ({edition.published_on.isoformat()}; edition {edition.id})"
+        publications.append({"title": title} | ({"path": url} if url else {}))
+    read_from = [
+        {"title": s.title} | ({"path": s.url} if s.url else {})
+        for s in select_source_summaries(session)
+    ]
+    descriptor = {
+        "profile": "tabular-data-package",
+        "name": "nato-defence-expenditure",
+        "title": DATASET_TITLE,
+        "version": dataset.version,
+        "created": dataset.loaded_at.isoformat(),
+        "description": how_to_cite(dataset.version),
+        "sources": publications + read_from,
+        "resources": [
+            {
+                "name": resource_name(spec.name),
+                "path": spec.name,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": len(files[spec.name]),
+                "hash": f"sha256:{hashlib.sha256(files[spec.name]).hexdigest()}",
+                "schema": table_schema(spec),
+            }
+            for spec in SPECS
+        ],
+    }
+    return orjson.dumps(descriptor, option=orjson.OPT_INDENT_2)
+
+
 README = """# NATO defence expenditure: offline bundle
 
 Dataset version {version} (loaded {loaded_at}).
@@ -88,8 +133,11 @@ The CSV files hold every row the API serves, in the seed files' format: UTF-8, o
 row, LF line ends, RFC 4180 quoting, `true`/`false`, an empty cell for unknown (never 0).
 Figures keep their `edition` and `source_id`; values are the published text (`2.00` keeps its
 zeros). Observations and aggregates are in load order, the other files by their key.
-`metadata.json` lists the editions, sources and row counts. The same data as one SQLite
-file: GET /v1/export/sqlite.
+`metadata.json` lists the editions, sources and row counts. The zip is a Frictionless data
+package: `datapackage.json` gives each file's Table Schema (types, primary and foreign keys),
+size and SHA-256, so `frictionless validate` checks it whole. The figures are NATO's: cite the
+edition and this dataset's version (see its `description`). The same data as one SQLite file:
+GET /v1/export/sqlite.
 
 ## SHA-256
 
@@ -106,6 +154,7 @@ def build_bundle(session: Session) -> tuple[str, bytes]:
     dataset = select_dataset(session)
     files = {spec.name: _table_csv(session, spec) for spec in SPECS}
     files["metadata.json"] = _metadata(session, dataset)
+    files["datapackage.json"] = _datapackage(session, dataset, files)
     sums = "\n".join(f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in files.items())
     readme = README.format(
         version=dataset.version, loaded_at=dataset.loaded_at.isoformat(), sums=sums

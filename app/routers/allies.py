@@ -20,12 +20,12 @@ from app.schemas.observations import ObservationPage
 router = APIRouter(prefix="/v1", tags=["allies"])
 
 ALLIES_CSV = (
-    "iso3,iso2,iso_numeric,name,iso_name,accession_year,accession_date,region,currency,"
+    "iso3,iso2,iso_numeric,name,name_fr,iso_name,accession_year,accession_date,region,currency,"
     "nato_currency_label,in_expenditure_tables,national_2pct_commitment_2024_06,"
     "latest_share_gdp,latest_share_gdp_text,latest_share_gdp_year,latest_share_gdp_edition,"
     "latest_share_gdp_is_estimate,latest_share_gdp_source,"
     "latest_share_gdp_expenditure_definition,notes\r\n"
-    "POL,PL,616,Poland,Poland,1999,,europe,PLN,Zlotys,true,true,4.68,4.68,2026,2026-07,true,"
+    "POL,PL,616,Poland,Pologne,Poland,1999,,europe,PLN,Zlotys,true,true,4.68,4.68,2026,2026-07,true,"
     "leave-the-gun-nato-defence-2026-extract,core_defence_expenditure,\r\n"
 )
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app import charts
+from app.chart_text import TEXTS, ChartText, Lang
 from app.deps import EditionRuleDep, SessionDep
 from app.edge.negotiation import media_ranges
 from app.errors import NotAcceptable, problem_responses
@@ -40,6 +41,14 @@ Threshold = Annotated[
 SvgFormat = Annotated[
     Literal["svg"] | None, Query(description="Only `svg` (the default) is available.")
 ]
+LangQuery = Annotated[
+    Lang,
+    Query(
+        description="Language of the titles, labels and ally names: `en` (default) or `fr` "
+        "(NATO's two official languages). Figures, edition ids and source ids are unchanged.",
+        examples=["fr"],
+    ),
+]
 
 
 def _check_accept(request: Request) -> None:
@@ -51,15 +60,19 @@ def _check_accept(request: Request) -> None:
         )
 
 
-def _svg(body: str, filename: str) -> Response:
+def _svg(body: str, filename: str, text: ChartText) -> Response:
     return Response(
         body.encode("utf-8"),
         media_type=charts.SVG_MEDIA_TYPE,
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Content-Language": text.lang,
+        },
     )
 
 
 def _footer(
+    text: ChartText,
     sources: set[str | None],
     editions: set[str | None],
     rule: str,
@@ -67,22 +80,17 @@ def _footer(
     *,
     labels: bool = False,
 ) -> list[str]:
-    src = ", ".join(sorted(s for s in sources if s)) or "none"
-    eds = ", ".join(sorted(e for e in editions if e)) or "none"
-    lines = [f"Source: {src}", f"Edition: {eds} ({rule})"]
+    src = ", ".join(sorted(s for s in sources if s)) or text.none
+    eds = ", ".join(sorted(e for e in editions if e)) or text.none
+    lines = [
+        text.source_line.format(sources=src),
+        text.edition_line.format(editions=eds, rule=rule),
+    ]
     drawn = sorted(core.intersection(e for e in editions if e))
     if drawn:
-        which = (
-            f"Edition {drawn[0]} measures"
-            if len(drawn) == 1
-            else (f"Editions {', '.join(drawn)} measure")
-        )
-        lines.append(
-            f"{which} core defence expenditure (2025 Hague definition), not comparable with "
-            "earlier editions."
-        )
-    note = " Labels shortened to 2 decimals; exact figures in the JSON API." if labels else ""
-    lines.append(f"NATO defence expenditure API.{note}")
+        note = text.definition_note if len(drawn) == 1 else text.definition_note_many
+        lines.append(note.format(editions=", ".join(drawn)))
+    lines.append(text.api_line + (text.labels_note if labels else ""))
     return lines
 
 
@@ -108,12 +116,15 @@ def get_compliance_chart(
     ] = None,
     threshold: Threshold = Decimal("2.0"),
     format: SvgFormat = None,
+    lang: LangQuery = "en",
 ) -> Response:
     """Every ally's defence expenditure as a share of GDP for one year, ranked, with the
     threshold line; allies without a figure (Iceland) are drawn as "no data", never as 0."""
     _check_accept(request)
     ranked = q.select_ranked(session, rule=rule, year=year)
-    return _svg(_ranked_svg(ranked, threshold, rule.describe()), f"compliance-{ranked.year}.svg")
+    text = TEXTS[lang]
+    body = _ranked_svg(ranked, threshold, text.rule(rule.edition, rule.as_of), text)
+    return _svg(body, f"compliance-{ranked.year}.svg", text)
 
 
 @router.get(
@@ -149,48 +160,49 @@ def get_ally_chart(
         ),
     ] = None,
     format: SvgFormat = None,
+    lang: LangQuery = "en",
 ) -> Response:
     """One ally's yearly figures of one indicator, one line per report edition, so that
     revisions show; estimates are hollow markers."""
     _check_accept(request)
     data = q.select_ally_chart(session, ally=ally, indicator=indicator, editions=edition)
-    return _svg(_series_svg(data, threshold), f"{data.iso3.lower()}-{indicator}.svg")
+    text = TEXTS[lang]
+    return _svg(_series_svg(data, threshold, text), f"{data.iso3.lower()}-{indicator}.svg", text)
 
 
-def _with_unit(number: str, unit: str) -> str:
-    return f"{number}{unit}" if unit.startswith("%") else f"{number} {unit}"
-
-
-def _ranked_svg(ranked: q.RankedYear, threshold: Decimal, rule: str) -> str:
-    rows, unit = ranked.rows, ranked.indicator.unit
-    threshold_label = _with_unit(charts.fmt_decimal(threshold), unit)
+def _ranked_svg(ranked: q.RankedYear, threshold: Decimal, rule: str, text: ChartText) -> str:
+    rows, info = ranked.rows, ranked.indicator
+    _, unit = text.indicator(info.id, info.name, info.unit)
+    threshold_label = text.with_unit(charts.fmt_decimal(threshold), unit)
     return charts.ranked_bars(
         [
             charts.BarRow(
                 code=r.iso3,
-                label=r.name,
+                label=text.ally(r.iso3, r.name),
                 value_text=r.value_text,
                 edition=r.edition,
                 is_estimate=r.is_estimate,
             )
             for r in rows
         ],
-        title=f"Defence expenditure as share of GDP, {ranked.year}",
-        subtitle=f"Allies ranked, threshold {threshold_label}; {rule}",
-        axis_label=f"Defence expenditure ({unit})",
+        title=text.compliance_title.format(year=ranked.year),
+        subtitle=text.compliance_subtitle.format(threshold=threshold_label, rule=rule),
+        axis_label=text.compliance_axis.format(unit=unit),
         threshold=threshold,
         threshold_label=threshold_label,
         footer=_footer(
+            text,
             {r.source for r in rows},
             {r.edition for r in rows},
             rule,
             ranked.core_editions,
             labels=True,
         ),
+        text=text,
     )
 
 
-def _series_svg(data: q.AllySeries, threshold: Decimal | None) -> str:
+def _series_svg(data: q.AllySeries, threshold: Decimal | None, text: ChartText) -> str:
     """One line per edition, never merged; units named per line when editions differ."""
     by_edition: dict[str, list[q.SeriesRow]] = {}
     for row in data.rows:
@@ -205,21 +217,24 @@ def _series_svg(data: q.AllySeries, threshold: Decimal | None) -> str:
         for name, items in by_edition.items()
     ]
     info = data.indicator
+    name, unit = text.indicator(info.id, info.name, info.unit)
     threshold_label = (
-        _with_unit(charts.fmt_decimal(threshold), info.unit) if threshold is not None else ""
+        text.with_unit(charts.fmt_decimal(threshold), unit) if threshold is not None else ""
     )
     return charts.line_chart(
         series,
-        title=f"{data.name}: {info.name}",
-        subtitle="One line per report edition (revisions are not merged)",
-        x_label="Year",
-        y_label=f"{info.name} ({info.unit})",
+        title=text.ally_title.format(ally=text.ally(data.iso3, data.name), indicator=name),
+        subtitle=text.ally_subtitle,
+        x_label=text.year,
+        y_label=f"{name} ({unit})",
         footer=_footer(
+            text,
             {r.source for r in data.rows},
             set(by_edition),
-            "selected editions" if data.editions else "every edition with figures",
+            text.selected_editions if data.editions else text.every_edition,
             data.core_editions,
         ),
         threshold=threshold,
         threshold_label=threshold_label,
+        text=text,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app import __version__
+from app import __license__, __version__
+from app.citation import how_to_cite
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import meta as q
@@ -29,6 +30,8 @@ def get_meta(session: SessionDep) -> Meta:
         api_version=__version__,
         row_counts=q.select_row_counts(session),
         file_sha256=dataset.files.get("sha256", {}),
+        code_license=__license__,
+        how_to_cite=how_to_cite(dataset.version),
         editions=[EditionSummary.model_validate(e) for e in q.select_edition_summaries(session)],
         sources=[SourceSummary.model_validate(s) for s in q.select_source_summaries(session)],
     )

@@ -128,5 +128,14 @@ class Meta(Schema):
         description="Rows per table.", examples=[{"observations": 14472, "allies": 32}]
     )
     file_sha256: dict[str, str] = Field(description="SHA-256 of each seed data file.")
+    code_license: str = Field(
+        description="SPDX identifier of the licence of this API's code. It does not apply to "
+        "the figures, which are NATO's: see `how_to_cite`.",
+        examples=["MIT"],
+    )
+    how_to_cite: str = Field(
+        description="How the figures may be cited: NATO's publication (the edition) and this "
+        "dataset's version; /v1/citation writes it in CSL-JSON, BibTeX or RIS."
+    )
     editions: list[EditionSummary]
     sources: list[SourceSummary]

@@ -25,6 +25,10 @@ class AllyRead(Schema):
         description="ISO 3166 numeric code, 3 digits with leading zeros kept.", examples=["616"]
     )
     name: str = Field(description="NATO's short English name.", examples=["Poland"])
+    name_fr: str = Field(
+        description="NATO's short French name (NATO's second official language).",
+        examples=["Pologne"],
+    )
     iso_name: str = Field(description="Name in the ISO 3166 list used.", examples=["Poland"])
     accession_year: int = Field(description="Year the ally joined NATO.", examples=[1999])
     accession_date: dt.date | None = Field(

@@ -68,6 +68,12 @@
     return body;
   }
 
+  async function getText(path, params) {
+    const response = await fetch(apiUrl(path, params));
+    if (!response.ok) throw new Error(response.status + " " + response.statusText);
+    return response.text();
+  }
+
   async function getAll(path, params) {
     // Follow `next` links of a paginated list (bounded: the data set is small).
     const first = await getJson(path, Object.assign({ limit: 1000 }, params));
@@ -483,6 +489,32 @@
     }
   }
 
+  // ---- citation -------------------------------------------------------------------------
+
+  function citationSentence(item) {
+    // "NATO (2024-06-17). Title. Publisher. [Dataset version V.] URL. Note." from CSL-JSON.
+    const parts = (item.issued && item.issued["date-parts"] && item.issued["date-parts"][0]) || [];
+    const date = parts.map((p) => String(p).padStart(2, "0")).join("-");
+    const authors = (item.author || []).map((a) => a.literal || a.family || "").join(", ");
+    const version = item.version ? " Dataset version " + item.version + "." : "";
+    return authors + " (" + date + "). " + item.title + ". " + item.publisher + "." + version +
+      " " + item.URL + ". " + item.note + ".";
+  }
+
+  async function loadCitation(serial) {
+    const params = editionParams();
+    const [csl, bibtex] = await Promise.all([
+      getJson("/v1/citation", Object.assign({ format: "csl-json" }, params)),
+      getText("/v1/citation", Object.assign({ format: "bibtex" }, params)),
+    ]);
+    if (serial !== requestSerial) return;
+    $("cite-text").textContent = citationSentence((csl && csl[0]) || {});
+    $("cite-bibtex").textContent = bibtex;
+    for (const format of ["bibtex", "ris", "csl-json"]) {
+      $("cite-link-" + format).href = apiUrl("/v1/citation", Object.assign({ format: format }, params));
+    }
+  }
+
   // ---- orchestration --------------------------------------------------------------------
 
   function showError(err) {
@@ -565,6 +597,7 @@
     document.body.setAttribute("aria-busy", "true");
     const results = await Promise.allSettled([
       loadRanked(serial), loadHistory(serial), loadAlly(serial), loadTotals(serial),
+      loadCitation(serial),
     ]);
     if (serial !== requestSerial) return;
     const failed = results.find((r) => r.status === "rejected");
