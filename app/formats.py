@@ -230,8 +230,11 @@ def collection_get(router: APIRouter, path: str, **options: Any) -> Callable[[En
 
     def register(endpoint: Endpoint) -> Endpoint:
         router.add_api_route(path, endpoint, methods=["GET"], **options)
-        errors = {k: v for k, v in options.get("responses", {}).items() if k != 200}
+        responses = options.get("responses", {})
+        errors = {k: v for k, v in responses.items() if k != 200}
+        examples = responses.get(200, {}).get("content", {})
         for fmt, response_class in TWINS.items():
+            media_type = response_class.media_type
             router.add_api_route(
                 f"{path}.{fmt.value}",
                 _with_format(endpoint, fmt),
@@ -242,8 +245,9 @@ def collection_get(router: APIRouter, path: str, **options: Any) -> Callable[[En
                 response_class=response_class,
                 responses={
                     200: {
-                        "description": f"Every matching item as {response_class.media_type} "
-                        "(a page when `limit` or `offset` is given)."
+                        "description": f"Every matching item as {media_type} (a page when "
+                        "`limit` or `offset` is given).",
+                        "content": {media_type: examples.get(media_type, {})},
                     },
                     **errors,
                 },

@@ -2,8 +2,10 @@
 
 An answer offers ranges when its route sends `Accept-Ranges: bytes` (the downloads, so that
 `curl -C -` resumes one); a Range on any other answer is ignored and the whole 200 is sent,
-with every caching and compression header. Ranges are cut from the stored representation,
-as encoded (its ETag names the coding). Hand-written: Starlette supports ranges only in
+with every caching and compression header. Ranges are cut from an identity-coded answer
+only: a compressed one is sent whole, as nginx does, since clients decode a coding over the
+whole body, not over a part (a resuming client asks for identity, as `curl -C -` does).
+Hand-written: Starlette supports ranges only in
 FileResponse, for files on disk, and these answers are bytes in memory. One range per
 request; a request for several gets the whole answer, as RFC 9110 14.2 allows.
 """
@@ -33,9 +35,11 @@ _NOT_IN_416 = frozenset(
 
 def answer_range(entry: Entry, headers: dict[bytes, bytes], path: str, head: bool) -> Hit | None:
     """The 206 or 416 answering `headers[b"range"]` from `entry`, or None for the whole answer
-    (no ranges offered, If-Range not met, or not one byte range)."""
+    (no ranges offered, a compressed answer, If-Range not met, or not one byte range)."""
     _, ok_headers, body, route = entry.ok
-    if (b"accept-ranges", b"bytes") not in ok_headers:
+    if (b"accept-ranges", b"bytes") not in ok_headers or any(
+        name == b"content-encoding" for name, _ in ok_headers
+    ):
         return None
     if_range = headers.get(b"if-range")
     if if_range is not None and not _if_range_holds(if_range, entry.etag, ok_headers):
