@@ -62,22 +62,9 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_ally_chart": {"ally": "POL", "edition": ["2024-06", "2026-07"]},
 }
 # Each collection's one-format operations (`/v1/observations.csv`, `.ndjson`): same arguments.
-COLLECTIONS = [
-    "list_allies",
-    "list_ally_series",
-    "list_observations",
-    "list_indicators",
-    "list_editions",
-    "list_sources",
-    "list_compliance",
-    "list_compliance_history",
-    "list_totals",
-    "list_revisions",
-    "list_revision_changes",
-    "list_quotes",
-    "list_speakers",
-    "check_claim",
-]
+# Every list_* operation is a collection, and the claim check (its verdicts); the test below
+# fails when this misses one.
+COLLECTIONS = [name for name in CALLS if name.startswith("list_")] + ["check_claim"]
 CALLS |= {f"{name}_{fmt}": CALLS[name] for name in COLLECTIONS for fmt in ("csv", "ndjson")}
 
 
