@@ -24,11 +24,14 @@ FILTERS = [
     "/v1/quotes?",
     "/v1/revisions/changes?from_edition=2024-06&to_edition=2025-04",
 ]
+# The operations that negotiate JSON, CSV and NDJSON (`format` is the Format enum).
 COLLECTIONS = sorted(
     path
     for path, op in OPERATIONS
-    if any(p["name"] == "format" for p in op.get("parameters", []))
-    and not path.startswith("/v1/charts")
+    if any(
+        p["name"] == "format" and "#/components/schemas/Format" in str(p["schema"])
+        for p in op.get("parameters", [])
+    )
 )
 
 
