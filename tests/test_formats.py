@@ -192,6 +192,13 @@ def test_pandas_reads_iceland_without_inventing_figures(live_server: str) -> Non
             "application/x-ndjson (format=ndjson) only",
         ),
         (
+            "/v1/citation",
+            {"Accept": "image/png"},
+            "Accept: image/png",
+            "application/vnd.citationstyles.csl+json (format=csl-json), application/x-bibtex "
+            "(format=bibtex) or application/x-research-info-systems (format=ris)",
+        ),
+        (
             "/v1/charts/compliance.svg?year=2024",
             {"Accept": "application/json"},
             "Accept: application/json",
