@@ -14,8 +14,7 @@ import orjson
 import rispy
 
 from app import __license__
-from app.edge.negotiation import media_ranges
-from app.errors import NotAcceptable
+from app.edge.negotiation import media_ranges, not_acceptable
 from app.queries.citation import API_NAME, Cited
 
 
@@ -70,10 +69,9 @@ def negotiate(accept: str | None, explicit: CitationFormat | None) -> CitationFo
     for media in media_ranges(accept or "*/*"):
         if media in _ACCEPTED:
             return _ACCEPTED[media]
-    offered = ", ".join(media.split(";")[0] for media in MEDIA_TYPES.values())
-    raise NotAcceptable(
-        f"Cannot answer with any of Accept: {(accept or '')[:200]}. A citation is available as "
-        f"{offered} (or ?format=csl-json, bibtex or ris)."
+    raise not_acceptable(
+        f"Accept: {(accept or '')[:200]}",
+        [f"{media.split(';')[0]} (format={fmt.value})" for fmt, media in MEDIA_TYPES.items()],
     )
 
 

@@ -18,7 +18,7 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.analysis.editions import EditionRule
-from app.errors import BadRequest, NotAcceptable, UnknownParameter
+from app.errors import BadRequest, UnknownParameter
 from app.formats import get_json_only
 from app.queries.editions_rule import make_rule
 
@@ -194,11 +194,6 @@ async def check_request_shape(request: Request) -> None:
             )
     if shape.json_only:
         get_json_only(request)
-        fmt = params.get("format")
-        if fmt is not None and fmt != "json":
-            raise NotAcceptable(
-                f"format={fmt[:40]!r}: this resource is available as JSON only (format=json)."
-            )
 
 
 ShapeDep = Depends(check_request_shape)

@@ -184,6 +184,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         406: "Unsupported Accept header",
         413: "A request body (this API takes none)",
         414: "URL too long",
+        416: "Range past the end of the download",
         422: "Invalid parameter value",
         503: "Database unavailable",
     }

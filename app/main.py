@@ -67,8 +67,10 @@ editions. The July 2026 edition measures *core* defence expenditure (a new defin
 
 **Missing is null, never 0.** Iceland has no armed forces and no expenditure figures.
 
-**Formats.** Collections answer JSON or CSV (`?format=csv` or `Accept: text/csv`).
-Errors are `application/problem+json` (RFC 9457).
+**Formats.** Collections answer JSON (one page), or CSV or NDJSON holding every matching
+item unless `limit` or `offset` is given (`?format=csv|ndjson`, `Accept: text/csv` or
+`application/x-ndjson`, or the one-format twins `/v1/observations.csv`, `.ndjson`), with
+`X-Total-Count`. Errors are `application/problem+json` (RFC 9457).
 """
 
 
@@ -236,7 +238,7 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD"],
         allow_credentials=False,
-        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
+        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After", "X-Total-Count"],
         max_age=3600,
     )
     cache = ResponseCache(SecurityHeaders(cors), settings, read_version=_version_reader(app))

@@ -42,7 +42,13 @@ LICENSE = {"name": "MIT", "identifier": "MIT"}
 COLLECTION_FORMATS: dict[str, str] = {
     "text/csv": "CSV (`?format=csv` or `Accept: text/csv`): RFC 4180, UTF-8, CRLF line ends, "
     "header = the JSON item keys",
+    "application/x-ndjson": "NDJSON (`?format=ndjson` or `Accept: application/x-ndjson`): one "
+    "JSON item per line",
 }
+# The one-format twin operations of a collection (`/v1/observations.csv`, app/formats.py).
+TWIN_FORMATS = frozenset(COLLECTION_FORMATS)
+# Downloads that answer byte ranges (app/edge/ranges.py).
+RANGED = frozenset({"application/zip", "application/vnd.sqlite3"})
 
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
@@ -64,6 +70,22 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "On CSV answers and downloads: the file name to save it under "
         "(`attachment`; `inline` for images).",
         "schema": {"type": "string", "examples": ['attachment; filename="observations.csv"']},
+    },
+    "X-Total-Count": {
+        "description": "How many items match the filters, over all pages.",
+        "schema": {"type": "integer", "examples": [403]},
+    },
+    "Accept-Ranges": {
+        "description": "`bytes`: the download answers `Range` (resume with `curl -C -`).",
+        "schema": {"type": "string", "examples": ["bytes"]},
+    },
+    "Last-Modified": {
+        "description": "When the dataset was loaded; `If-Range` may name it or the ETag.",
+        "schema": {"type": "string", "examples": ["Mon, 30 Nov 2026 12:29:57 GMT"]},
+    },
+    "Content-Range": {
+        "description": "The bytes of this part and the whole size (`bytes */size` on a 416).",
+        "schema": {"type": "string", "examples": ["bytes 0-99/9019392"]},
     },
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
@@ -93,7 +115,10 @@ def _declare_collection(ok: dict[str, Any]) -> None:
     for media_type in COLLECTION_FORMATS:
         ok["content"].setdefault(media_type, {})["schema"] = {"type": "string"}
     formats = "; ".join(COLLECTION_FORMATS.values())
-    ok["description"] = f"The collection as JSON (the default), or as {formats}."
+    ok["description"] = (
+        f"The collection as JSON (the default: one page), or as {formats}; CSV and NDJSON "
+        "hold every matching item unless `limit` or `offset` is given."
+    )
 
 
 def _declare_headers(path: str, operation: dict[str, Any]) -> None:
@@ -108,10 +133,32 @@ def _declare_headers(path: str, operation: dict[str, Any]) -> None:
         }
     if any(param["name"] == "offset" for param in operation.get("parameters", [])):
         headers["Link"] = _header("Link")
-    if set(ok.get("content", {})) - {"application/json", "text/plain"}:
+    content = set(ok.get("content", {}))
+    if content - {"application/json", "text/plain"}:
         headers["Content-Disposition"] = _header("Content-Disposition")
+    if _negotiates(operation) or content & TWIN_FORMATS:
+        headers["X-Total-Count"] = _header("X-Total-Count")
+    if content & RANGED:
+        headers |= {
+            "Accept-Ranges": _header("Accept-Ranges"),
+            "Last-Modified": _header("Last-Modified"),
+        }
+        _declare_ranges(responses, headers)
     if headers:
         ok["headers"] = headers
+
+
+def _declare_ranges(responses: dict[str, Any], headers: dict[str, Any]) -> None:
+    """A download's 206 (one byte range of the 200's body) and 416 (past the end)."""
+    responses["206"] = {
+        "description": "The bytes `Range` asked for (one range; `If-Range` honoured).",
+        "headers": {**headers, "Content-Range": _header("Content-Range")},
+        "content": responses["200"]["content"],
+    }
+    responses["416"] = {
+        **problem_responses(416)[416],
+        "headers": {"Content-Range": _header("Content-Range")},
+    }
 
 
 def _complete(schema: dict[str, Any]) -> None:

@@ -350,6 +350,8 @@ def bench_uncached(report: Report) -> None:
     """Sequential requests with the cache storing nothing: every request runs the query."""
     report()
     uncached.run(report, PORT + 3, 100)
+    report()
+    uncached.full_table(report, PORT + 3, 20)
 
 
 def bench_workers(binary: str, report: Report, url: str | None) -> None:

@@ -6,6 +6,9 @@ warm-up ones, prints p50 and p99 per path and stops the server. Every request ru
 routing, the queries and the serialisation: the figure the issue's "p50 <= 5 ms" is about.
 `make bench` (bench/run.py) calls `measure` for its uncached section.
 
+Then the whole observations table as CSV and NDJSON, uncached and cached (`full_table`, N/5
+requests; BENCH_FULL_TABLE_ONLY=1 runs only this, with N requests).
+
 Environment: BENCH_UNCACHED_N (requests per path, default 100), BENCH_UNCACHED_PORT (default
 8181), NATO_DATABASE_URL (default: the seeded var/ SQLite file). Figures, never assertions.
 """
@@ -62,7 +65,9 @@ def percentile(sorted_ms: list[float], fraction: float) -> float:
     return sorted_ms[rank - 1]
 
 
-def measure(port: int, paths: list[str], n: int = 100) -> list[Timing]:
+def measure(
+    port: int, paths: list[str], n: int = 100, headers: dict[str, str] | None = None
+) -> list[Timing]:
     """p50 and p99 of `n` sequential requests per path (after WARM_UP), one connection each."""
     out = []
     for path in paths:
@@ -72,7 +77,7 @@ def measure(port: int, paths: list[str], n: int = 100) -> list[Timing]:
         try:
             for i in range(WARM_UP + n):
                 started = time.perf_counter()
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 if i >= WARM_UP:
@@ -113,13 +118,50 @@ def run(report: Callable[[str], None], port: int, n: int) -> list[Timing]:
     return timings
 
 
+def full_table(report: Callable[[str], None], port: int, n: int) -> None:
+    """The whole observations table as CSV and NDJSON (every figure of the latest editions):
+    rendered on every request (cache off), then from the response cache (default budget)."""
+    from bench.run import server, server_env
+
+    for label, env in (
+        ("uncached (NATO_CACHE_MAX_BYTES=0)", server_env(NATO_CACHE_MAX_BYTES="0")),
+        ("cached (default budget)", server_env()),
+    ):
+        with server("app.main:create_asgi", port, env=env):
+            report(f"full table, {label}, 1 client, sequential, p50 / p99 of {n}:")
+            for coding in ("identity", "gzip"):
+                timings = measure(port, FULL_TABLE, n, {"Accept-Encoding": coding})
+                for path, line in zip(FULL_TABLE, report_lines(timings), strict=True):
+                    report(f"{line}  ({coding}, {_size(port, path, coding)})")
+
+
+FULL_TABLE = ["/v1/observations.csv", "/v1/observations.ndjson"]
+
+
+def _size(port: int, path: str, coding: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": coding})
+        return f"{len(conn.getresponse().read()) / 1e6:.2f} MB"
+    finally:
+        conn.close()
+
+
 def main() -> None:
     n = int(os.environ.get("BENCH_UNCACHED_N", "100"))
     port = int(os.environ.get("BENCH_UNCACHED_PORT", "8181"))
     loadavg = Path("/proc/loadavg")
     load = " ".join(loadavg.read_text().split()[:3]) if loadavg.exists() else "?"
     print(f"load average {load}")
-    run(lambda line: print(line, flush=True), port, n)
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+
+    if os.environ.get("BENCH_FULL_TABLE_ONLY"):
+        full_table(report, port, n)
+        return
+    run(report, port, n)
+    full_table(report, port, max(n // 5, 5))
 
 
 if __name__ == "__main__":

@@ -257,7 +257,11 @@ def test_single_ally_is_json_only(client: TestClient) -> None:
 @pytest.mark.parametrize("query", ["format=csv", "format=xml"])
 def test_single_ally_rejects_other_formats(client: TestClient, query: str) -> None:
     body = _problem(client.get(f"/v1/allies/POL?{query}"), 406, "not-acceptable", "/v1/allies/POL")
-    assert body["detail"] == "This resource is available as application/json only."
+    assert body["detail"] == (
+        f"Cannot answer with {query}. This resource is available as application/json "
+        "(format=json) only."
+    )
+    assert body["available"] == ["application/json"]
     assert client.get("/v1/allies/POL?format=json").json() == POLAND
 
 

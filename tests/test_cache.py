@@ -194,13 +194,23 @@ def test_errors_cookies_no_store_foreign_vary_and_probes_are_not_cached(
     assert "etag" not in first.headers
 
 
-def test_other_methods_and_ranges_pass_through(
+def test_other_methods_pass_through(http: TestClient, stub: Stub, cache: ResponseCache) -> None:
+    http.post("/data")
+    http.post("/data")
+    assert [c["method"] for c in stub.calls] == ["POST", "POST"]
+    assert len(cache) == 0
+
+
+def test_a_range_on_an_answer_without_ranges_is_the_stored_whole_answer(
     http: TestClient, stub: Stub, cache: ResponseCache
 ) -> None:
-    http.post("/data")
-    http.get("/data", headers={"range": "bytes=0-1"})
-    assert [c["method"] for c in stub.calls] == ["POST", "GET"]
-    assert len(cache) == 0
+    ranged = http.get("/data", headers={"range": "bytes=0-1"})
+    plain = http.get("/data")
+    assert len(stub.calls) == 1  # stored by the ranged request, a hit for the plain one
+    assert "range" not in stub.calls[0]["headers"]
+    assert ranged.status_code == 200
+    assert (ranged.content, ranged.headers["etag"]) == (plain.content, plain.headers["etag"])
+    assert len(cache) == 1
 
 
 def test_an_unreadable_dataset_version_passes_everything_through(

@@ -60,7 +60,13 @@ def test_negotiate_prefers_format_then_accept(
 
 
 def test_negotiate_refuses_an_accept_it_cannot_meet() -> None:
-    with pytest.raises(
-        NotAcceptable, match=r"Accept: image/png, text/csv;q=0\. .*application/json or text/csv"
-    ):
+    with pytest.raises(NotAcceptable) as refused:
         negotiate("image/png, text/csv;q=0", None)
+    assert refused.value.detail == (
+        "Cannot answer with Accept: image/png, text/csv;q=0. This resource is available as "
+        "application/json (format=json), text/csv (format=csv) or application/x-ndjson "
+        "(format=ndjson)."
+    )
+    assert refused.value.extra == {
+        "available": ["application/json", "text/csv", "application/x-ndjson"]
+    }

@@ -28,6 +28,18 @@ STABLE_OPERATIONS = {
     ("/v1/editions/{edition_id}", "get"): "get_edition",
     ("/v1/sources", "get"): "list_sources",
     ("/v1/sources/{source_id}", "get"): "get_source",
+    ("/v1/allies.csv", "get"): "list_allies_csv",
+    ("/v1/allies.ndjson", "get"): "list_allies_ndjson",
+    ("/v1/allies/{ally}/series.csv", "get"): "list_ally_series_csv",
+    ("/v1/allies/{ally}/series.ndjson", "get"): "list_ally_series_ndjson",
+    ("/v1/observations.csv", "get"): "list_observations_csv",
+    ("/v1/observations.ndjson", "get"): "list_observations_ndjson",
+    ("/v1/indicators.csv", "get"): "list_indicators_csv",
+    ("/v1/indicators.ndjson", "get"): "list_indicators_ndjson",
+    ("/v1/editions.csv", "get"): "list_editions_csv",
+    ("/v1/editions.ndjson", "get"): "list_editions_ndjson",
+    ("/v1/sources.csv", "get"): "list_sources_csv",
+    ("/v1/sources.ndjson", "get"): "list_sources_ndjson",
 }
 # Parameters clients rely on: only ever added.
 STABLE_PARAMETERS = {
@@ -189,12 +201,23 @@ def test_collections_declare_every_format_json_first(document: dict[str, Any]) -
             for media_type in COLLECTION_FORMATS:
                 assert content[media_type]["schema"] == {"type": "string"}
     assert negotiating >= COLLECTIONS
+
+
+def test_collection_twins_declare_one_format(document: dict[str, Any]) -> None:
+    twins = 0
     for op in _v1(document).values():
         content = op["responses"]["200"]["content"]
-        if op["operationId"] in COLLECTIONS:
+        name, _, twin = op["operationId"].rpartition("_")
+        if name in COLLECTIONS and twin == "csv":
+            assert list(content) == ["text/csv"]
             assert content["text/csv"]["example"].count("\r\n") == 2
+        elif name in COLLECTIONS and twin == "ndjson":
+            assert list(content) == ["application/x-ndjson"]
         else:
-            assert set(content) == {"application/json"}
+            continue
+        twins += 1
+        assert set(op["responses"]["200"]["headers"]) >= {"ETag", "X-Total-Count"}
+    assert twins == 2 * len(COLLECTIONS)
 
 
 def test_downloads_and_charts_declare_binary_bodies(document: dict[str, Any]) -> None:

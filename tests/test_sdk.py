@@ -61,6 +61,11 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_compliance_chart": {"year": 2024},
     "get_ally_chart": {"ally": "POL", "edition": ["2024-06", "2026-07"]},
 }
+# Each collection's one-format operations (`/v1/observations.csv`, `.ndjson`): same arguments.
+# Every list_* operation is a collection, and the claim check (its verdicts); the test below
+# fails when this misses one.
+COLLECTIONS = [name for name in CALLS if name.startswith("list_")] + ["check_claim"]
+CALLS |= {f"{name}_{fmt}": CALLS[name] for name in COLLECTIONS for fmt in ("csv", "ndjson")}
 
 
 def _zip(body: bytes) -> None:

@@ -11,8 +11,10 @@ enters FastAPI's middleware, routing or validation.
   Accept-Encoding (br, gzip or identity); Host and Origin (so a trusted-host or CORS answer
   is never served to another host or origin); the dataset version.
 - Stored: answers to GET/HEAD that app.edge.representation.storable allows (200s without
-  Set-Cookie, no-store, private or a Vary on other headers), never to a Range request.
-  Errors pass through. Probes (/healthz, /readyz, /metrics) are never cached. Routes whose
+  Set-Cookie, no-store, private or a Vary on other headers). A Range request is answered
+  from the same entry, not by `lookup`: whole, or the range app.edge.ranges cuts from an
+  answer that offers ranges. Errors pass through. Probes (/healthz, /readyz, /metrics) are
+  never cached. Routes whose
   body depends on any other request header must answer `Cache-Control: no-store`.
 - Budget: an LRU bounded by `cache_max_bytes` (bodies plus headers); one entry may take at
   most a quarter of it. With a budget of 0 nothing is stored, but ETags, 304 and compression
@@ -40,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.edge.negotiation import choose_coding
+from app.edge.ranges import answer_range
 from app.edge.representation import Entry, Hit, etag_matches, make_entry, storable
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
@@ -53,6 +56,7 @@ _STRIPPED = frozenset(
         b"if-match",
         b"if-unmodified-since",
         b"if-range",
+        b"range",
         b"accept-encoding",
     }
 )
@@ -223,9 +227,6 @@ class ResponseCache:
         if hit is not None:
             await send_hit(hit, scope, send)
             return
-        if b"range" in headers:
-            await self.app(scope, receive, send)
-            return
         probe = self._probe
         if probe.reading or time.perf_counter() < probe.next_check:
             version = probe.version
@@ -256,7 +257,10 @@ class ResponseCache:
                 return  # already answered: not cacheable
             if version == self._version:  # not rendered before a re-seed that emptied us
                 self._put(key.id, entry)
-        hit = self._hit(entry, scope["method"] == "HEAD", headers.get(b"if-none-match"))
+        head = scope["method"] == "HEAD"
+        hit = self._hit(entry, head, headers.get(b"if-none-match"))
+        if b"range" in headers and hit is not entry.not_modified:
+            hit = answer_range(entry, headers, scope["path"], head) or hit
         await send_hit(hit, scope, send)
 
     def _key(self, raw: RawKey) -> Key:

@@ -3,7 +3,7 @@
 It reads each request's headers once, gives the request an id, runs the guards, answers a
 request the response cache holds (`ResponseCache.lookup`) without entering any other layer,
 and records every answer for the metrics and the access log; it adds one header (the id)
-to each response.
+to each response, and to each error the Vary its success would carry.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.edge.cache import ResponseCache
 from app.edge.guards import Limits, reject
 from app.edge.metrics import Metrics
+from app.edge.representation import VARY
 
 # An incoming id is reused when it is short and harmless (it ends up in logs and headers).
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
@@ -134,7 +135,13 @@ class FrontDoor:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
+                headers = [*message.get("headers", ()), id_header]
+                if status >= 400:
+                    # An error varies as its success would (a cache must not serve a 406 for
+                    # one Accept to another); the guards and routing answer before the cache.
+                    headers = [h for h in headers if h[0].lower() != b"vary"]
+                    headers.append((b"vary", VARY))
+                message["headers"] = headers
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)

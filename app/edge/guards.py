@@ -1,4 +1,5 @@
-"""Request guards: requests refused before routing (URL length, parameter count, Host, body).
+"""Request guards: requests refused before routing (URL length, parameter count, Host, body
+of a GET or HEAD).
 
 The Host rule is Starlette's TrustedHostMiddleware's (an exact name or "*.domain", compared
 in lower case, without the port), written here rather than reused: that middleware answers
@@ -15,6 +16,8 @@ from starlette.types import ASGIApp, Scope
 
 from app.edge.security import API_HEADERS
 from app.errors import problem
+
+SERVED_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp
             "This Host header is not served here; use one of the configured hosts.",
             "untrusted-host",
         )
-    if length is None and encoding is None:
+    if (length is None and encoding is None) or scope["method"] not in SERVED_METHODS:
+        # The body limit guards the methods served: any other is a 405 with Allow (routing
+        # answers it without reading the body), not a 413 that hides it.
         return None
     too_long = length is not None and (not length.isdigit() or int(length) > limits.max_body_bytes)
     if too_long or (encoding is not None and b"chunked" in encoding.lower()):

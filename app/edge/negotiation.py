@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from app.errors import NotAcceptable
@@ -10,6 +11,22 @@ from app.errors import NotAcceptable
 class Format(StrEnum):
     json = "json"
     csv = "csv"
+    ndjson = "ndjson"
+
+
+MEDIA_TYPES = {
+    Format.json: "application/json",
+    Format.csv: "text/csv",
+    Format.ndjson: "application/x-ndjson",
+}
+# Media ranges of Accept that each format meets, wildcards aside (a problem+json reader
+# takes the JSON of a success).
+_MEETS = {
+    Format.json: ("application/json", "application/problem+json"),
+    Format.csv: ("text/csv",),
+    Format.ndjson: ("application/x-ndjson",),
+}
+ALL_FORMATS = tuple(Format)
 
 
 def _weighted(header: str) -> list[tuple[str, float]]:
@@ -53,19 +70,37 @@ def choose_coding(accept_encoding: str) -> str:
     return "identity"
 
 
-def negotiate(accept: str | None, explicit: Format | None) -> Format:
-    """`?format=` wins; else the first acceptable of JSON or CSV in Accept; else 406."""
+def negotiate(
+    accept: str | None, explicit: str | None, offered: Sequence[Format] = ALL_FORMATS
+) -> Format:
+    """`?format=` wins; else the first of `offered` that Accept takes, in the client's order of
+    preference (`*/*` and `type/*` take the first offered of that type); no Accept: the first
+    offered. Anything else is a 406 that names what this resource offers."""
     if explicit is not None:
-        return explicit
+        for fmt in offered:
+            if explicit == fmt.value:
+                return fmt
+        raise not_acceptable(f"format={explicit[:40]}", offered)
     if not accept:
-        return Format.json
+        return offered[0]
     for media in media_ranges(accept):
-        if media in ("application/json", "application/*", "*/*", "application/problem+json"):
-            return Format.json
-        if media in ("text/csv", "text/*"):
-            return Format.csv
-    raise NotAcceptable(
-        f"Cannot answer with any of Accept: {accept[:200]}. "
-        "This resource is available as application/json or text/csv "
-        "(or add ?format=json / ?format=csv)."
+        for fmt in offered:
+            if media in _MEETS[fmt] or media == "*/*":
+                return fmt
+            if media.endswith("/*") and MEDIA_TYPES[fmt].startswith(media[:-1]):
+                return fmt
+    raise not_acceptable(f"Accept: {accept[:200]}", offered)
+
+
+def not_acceptable(asked: str, offered: Sequence[Format | str]) -> NotAcceptable:
+    """The one 406 of the API: what was asked, and every representation this resource offers
+    (media type and `format=` value), also listed in the `available` member."""
+    offers = [
+        f"{MEDIA_TYPES[o]} (format={o.value})" if isinstance(o, Format) else o for o in offered
+    ]
+    listing = offers[0] if len(offers) == 1 else ", ".join(offers[:-1]) + " or " + offers[-1]
+    only = " only" if len(offers) == 1 else ""
+    return NotAcceptable(
+        f"Cannot answer with {asked}. This resource is available as {listing}{only}.",
+        available=[MEDIA_TYPES[o] if isinstance(o, Format) else o.split(" ")[0] for o in offered],
     )

@@ -35,6 +35,7 @@ _COMPRESSIBLE = (
     b"text/",
     b"application/json",
     b"application/problem+json",
+    b"application/x-ndjson",
     b"application/javascript",
     b"application/xml",
     b"application/vnd.sqlite3",

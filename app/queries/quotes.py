@@ -70,9 +70,10 @@ def _filtered(session: Session, stmt: Any, filters: QuoteFilters) -> Any:
 
 
 def select_quotes(
-    session: Session, *, filters: QuoteFilters, limit: int, offset: int
+    session: Session, *, filters: QuoteFilters, limit: int | None, offset: int
 ) -> tuple[list[Any], int]:
-    """One page of quotes (newest first, then id) and the number matching the filters."""
+    """One page of quotes (newest first, then id), all when `limit` is None, and the number
+    matching the filters."""
     stmt = _filtered(session, select(*QUOTE_COLUMNS), filters)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(

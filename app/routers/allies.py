@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
+from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import allies as q
 from app.queries.lookups import get_ally_iso3
 from app.routers.observations import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
@@ -39,7 +39,8 @@ AllyCode = Annotated[
 ]
 
 
-@router.get(
+@collection_get(
+    router,
     "/allies",
     response_model=ListOf[AllyRead],
     summary="The 32 allies",
@@ -66,7 +67,8 @@ def get_ally(session: SessionDep, ally: AllyCode, _fmt: JsonOnlyDep) -> AllyRead
     return AllyRead.model_validate(q.select_ally(session, code=ally))
 
 
-@router.get(
+@collection_get(
+    router,
     "/allies/{ally}/series",
     response_model=ObservationPage,
     summary="One ally's figures",

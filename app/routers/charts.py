@@ -12,8 +12,8 @@ from starlette.responses import Response
 from app import charts
 from app.chart_text import TEXTS, ChartText, Lang
 from app.deps import EditionRuleDep, SessionDep
-from app.edge.negotiation import media_ranges
-from app.errors import NotAcceptable, problem_responses
+from app.edge.negotiation import media_ranges, not_acceptable
+from app.errors import problem_responses
 from app.queries import charts as q
 
 router = APIRouter(prefix="/v1/charts", tags=["charts"])
@@ -54,10 +54,7 @@ LangQuery = Annotated[
 def _check_accept(request: Request) -> None:
     accept = request.headers.get("accept")
     if accept and not any(media in SVG_ACCEPTS for media in media_ranges(accept)):
-        raise NotAcceptable(
-            f"Cannot answer with any of Accept: {accept[:200]}. This chart is available as "
-            f"{charts.SVG_MEDIA_TYPE} only; the figures are at the JSON endpoints."
-        )
+        raise not_acceptable(f"Accept: {accept[:200]}", [f"{charts.SVG_MEDIA_TYPE} (format=svg)"])
 
 
 def _svg(body: str, filename: str, text: ChartText) -> Response:

@@ -11,14 +11,15 @@ from starlette.responses import Response
 from app.analysis.compliance import Basis
 from app.deps import SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, collection_response
+from app.formats import FormatDep, collection_get, collection_response
 from app.queries import claims as q
 from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
 
 
-@router.get(
+@collection_get(
+    router,
     "/claims/check",
     response_model=ClaimRead,
     summary="Check a claimed figure or count against every edition",

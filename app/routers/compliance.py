@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.analysis.compliance import Basis
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, collection_response
+from app.formats import FormatDep, collection_get, collection_response
 from app.queries import compliance as q
 from app.schemas.compliance import ComplianceHistoryRead, ComplianceRead
 
@@ -44,7 +44,8 @@ BasisParam = Annotated[
 ]
 
 
-@router.get(
+@collection_get(
+    router,
     "/compliance",
     response_model=ComplianceRead,
     summary="Which allies meet a threshold in one year",
@@ -67,7 +68,8 @@ def list_compliance(
     return collection_response(body, fmt, filename=f"compliance-{indicator}-{year}")
 
 
-@router.get(
+@collection_get(
+    router,
     "/compliance/history",
     response_model=ComplianceHistoryRead,
     summary="How many allies meet a threshold, year by year",

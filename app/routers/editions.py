@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.deps import SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
+from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import catalog as q
 from app.schemas import ListOf
 from app.schemas.catalog import EditionRead
@@ -24,7 +24,8 @@ EDITIONS_CSV = (
 )
 
 
-@router.get(
+@collection_get(
+    router,
     "/editions",
     response_model=ListOf[EditionRead],
     summary="The report editions",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import export as q
+from app.queries.meta import select_dataset
 
 router = APIRouter(prefix="/v1", tags=["export"])
 
@@ -24,11 +28,21 @@ def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]
     }
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def _download(
+    session: Session, version: str, body: bytes, media_type: str, suffix: str
+) -> Response:
+    # Byte ranges (app.edge.ranges) resume an interrupted download; If-Range may name the
+    # ETag or this date, the same on every replica (the dataset's load time).
+    filename = f"nato-defence-expenditure-{version[:12]}{suffix}"
+    loaded_at = select_dataset(session).loaded_at
     return Response(
         body,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Accept-Ranges": "bytes",
+            "Last-Modified": format_datetime(loaded_at.astimezone(dt.UTC), usegmt=True),
+        },
     )
 
 
@@ -42,7 +56,7 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 def get_export(session: SessionDep) -> Response:
     """Every table as the seed's CSV files, metadata.json and a README with SHA-256 sums."""
     version, body = q.build_bundle(session)
-    return _download(body, "application/zip", f"nato-defence-expenditure-{version[:12]}.zip")
+    return _download(session, version, body, "application/zip", ".zip")
 
 
 @router.get(
@@ -55,4 +69,4 @@ def get_export(session: SessionDep) -> Response:
 def get_export_sqlite(session: SessionDep) -> Response:
     """The whole database as one SQLite file (on PostgreSQL, a table-by-table copy)."""
     version, body = q.build_sqlite(session)
-    return _download(body, q.SQLITE_TYPE, f"nato-defence-expenditure-{version[:12]}.sqlite3")
+    return _download(session, version, body, q.SQLITE_TYPE, ".sqlite3")

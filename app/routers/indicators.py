@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.deps import SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
+from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import catalog as q
 from app.schemas import ListOf
 from app.schemas.catalog import IndicatorRead
@@ -23,7 +23,8 @@ INDICATORS_CSV = (
 )
 
 
-@router.get(
+@collection_get(
+    router,
     "/indicators",
     response_model=ListOf[IndicatorRead],
     summary="The indicators",

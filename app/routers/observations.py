@@ -1,4 +1,4 @@
-"""/v1/observations: every per-ally figure, filtered, sorted and paginated, JSON or CSV."""
+"""/v1/observations: every per-ally figure, filtered, sorted and paginated, JSON, CSV or NDJSON."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from starlette.responses import Response
 
 from app.analysis.editions import EditionRule
 from app.deps import EditionRuleDep, Limit, Offset, SessionDep
+from app.edge.negotiation import Format
 from app.errors import problem_responses
-from app.formats import FormatDep, collection_response, csv_responses, link_header, page_links
+from app.formats import (
+    FormatDep,
+    collection_get,
+    collection_response,
+    csv_responses,
+    link_header,
+    page_limit,
+    page_links,
+    rows_response,
+)
 from app.queries.lookups import ally_filter, indicator_filter
 from app.queries.observations import DEFAULT_SORT, SORT_KEYS, select_observations
 from app.schemas import EditionRuleRead
@@ -100,7 +110,9 @@ def figures_response(
     fmt: FormatDep,
     filename: str,
 ) -> Response:
-    """Run the query and render one page as JSON (with links) or CSV, Link header in both."""
+    """Run the query and render one page as JSON (with links), or every matching figure (one
+    page when `limit` or `offset` is given) as streamed CSV or NDJSON; Link header in all."""
+    limit = page_limit(request, fmt, filters.limit)
     rows, total = select_observations(
         session,
         rule=rule,
@@ -111,10 +123,15 @@ def figures_response(
         year_to=filters.year_to,
         is_estimate=filters.is_estimate,
         sort=filters.sort,
-        limit=filters.limit,
+        limit=limit,
         offset=filters.offset,
     )
-    links = page_links(request, offset=filters.offset, limit=filters.limit, total=total)
+    links = page_links(request, offset=filters.offset, limit=limit, total=total)
+    headers = link_header(links)
+    if fmt is not Format.json:
+        return rows_response(
+            rows, ObservationRead, fmt, total=total, filename=filename, headers=headers
+        )
     page = ObservationPage(
         items=[ObservationRead.model_validate(row) for row in rows],
         total=total,
@@ -124,10 +141,11 @@ def figures_response(
         prev=links["prev"],
         edition_rule=EditionRuleRead.from_rule(rule),
     )
-    return collection_response(page, fmt, filename=filename, headers=link_header(links))
+    return collection_response(page, fmt, filename=filename, headers=headers)
 
 
-@router.get(
+@collection_get(
+    router,
     "/observations",
     response_model=ObservationPage,
     summary="Per-ally figures, filtered and paginated",

@@ -8,8 +8,18 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.deps import IsoDate, Limit, Offset, SessionDep
+from app.edge.negotiation import Format
 from app.errors import problem_responses
-from app.formats import FormatDep, JsonOnlyDep, collection_response, link_header, page_links
+from app.formats import (
+    FormatDep,
+    JsonOnlyDep,
+    collection_get,
+    collection_response,
+    link_header,
+    page_limit,
+    page_links,
+    rows_response,
+)
 from app.queries import quotes as q
 from app.schemas import ListOf, Page
 from app.schemas.quotes import QuoteRead, SpeakerRead
@@ -17,7 +27,8 @@ from app.schemas.quotes import QuoteRead, SpeakerRead
 router = APIRouter(prefix="/v1", tags=["quotes"])
 
 
-@router.get(
+@collection_get(
+    router,
     "/quotes",
     response_model=Page[QuoteRead],
     summary="Search quotes",
@@ -60,8 +71,13 @@ def list_quotes(
 ) -> Response:
     """Quotes newest first, filtered by speaker, words, dates and verification level."""
     filters = q.QuoteFilters(speaker, q_, said_from, said_to, verification)
-    rows, total = q.select_quotes(session, filters=filters, limit=limit, offset=offset)
-    links = page_links(request, offset=offset, limit=limit, total=total)
+    size = page_limit(request, fmt, limit)
+    rows, total = q.select_quotes(session, filters=filters, limit=size, offset=offset)
+    links = page_links(request, offset=offset, limit=size, total=total)
+    if fmt is not Format.json:
+        return rows_response(
+            rows, QuoteRead, fmt, total=total, filename="quotes", headers=link_header(links)
+        )
     page = Page[QuoteRead](
         items=[QuoteRead.model_validate(row) for row in rows],
         total=total,
@@ -87,7 +103,8 @@ def get_quote(
     return QuoteRead.model_validate(q.get_quote(session, quote_id))
 
 
-@router.get(
+@collection_get(
+    router,
     "/speakers",
     response_model=ListOf[SpeakerRead],
     summary="Speakers with their number of quotes",

@@ -11,7 +11,14 @@ from starlette.responses import Response
 from app.analysis.compliance import Basis
 from app.deps import Limit, Offset, SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, collection_response, link_header, page_links
+from app.formats import (
+    FormatDep,
+    collection_get,
+    collection_response,
+    link_header,
+    page_limit,
+    page_links,
+)
 from app.queries import revisions as q
 from app.schemas.revisions import ChangesRead, RevisionsRead
 
@@ -20,7 +27,8 @@ router = APIRouter(prefix="/v1", tags=["revisions"])
 EDITION = r"^\d{4}-\d{2}$"
 
 
-@router.get(
+@collection_get(
+    router,
     "/revisions",
     response_model=RevisionsRead,
     summary="One figure across every edition",
@@ -55,7 +63,8 @@ def list_revisions(
     return collection_response(body, fmt, filename=f"revisions-{who}-{indicator}-{year}")
 
 
-@router.get(
+@collection_get(
+    router,
     "/revisions/changes",
     response_model=ChangesRead,
     summary="Every figure that changed between two editions",
@@ -101,8 +110,9 @@ def list_revision_changes(
         threshold=threshold,
         basis=basis,
     )
-    links = page_links(request, offset=offset, limit=limit, total=len(result.changes))
-    body = ChangesRead.from_changes(result, limit=limit, offset=offset, links=links)
+    size = page_limit(request, fmt, limit)
+    links = page_links(request, offset=offset, limit=size, total=len(result.changes))
+    body = ChangesRead.from_changes(result, limit=size, offset=offset, links=links)
     return collection_response(
         body,
         fmt,

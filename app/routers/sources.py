@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app.deps import SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, JsonOnlyDep, collection_response, csv_responses
+from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import catalog as q
 from app.schemas import ListOf
 from app.schemas.catalog import SourceRead
@@ -25,7 +25,8 @@ SOURCES_CSV = (
 )
 
 
-@router.get(
+@collection_get(
+    router,
     "/sources",
     response_model=ListOf[SourceRead],
     summary="The sources",

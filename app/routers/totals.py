@@ -10,14 +10,15 @@ from starlette.responses import Response
 from app.analysis.totals import Measure
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
-from app.formats import FormatDep, collection_response
+from app.formats import FormatDep, collection_get, collection_response
 from app.queries import totals as q
 from app.schemas.totals import TotalsRead
 
 router = APIRouter(prefix="/v1", tags=["totals"])
 
 
-@router.get(
+@collection_get(
+    router,
     "/totals",
     response_model=TotalsRead,
     summary="NATO totals per year, published and computed",

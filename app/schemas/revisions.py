@@ -165,9 +165,16 @@ class ChangesRead(Schema):
 
     @classmethod
     def from_changes(
-        cls, result: r.ChangeSet, *, limit: int, offset: int, links: dict[str, str | None]
+        cls,
+        result: r.ChangeSet,
+        *,
+        limit: int | None,
+        offset: int,
+        links: dict[str, str | None],
     ) -> ChangesRead:
-        """One page (`offset`, `limit`) of the changes, with every flip."""
+        """One page (`offset`, `limit`) of the changes, or all of them (`limit` None), with
+        every flip."""
+        stop = None if limit is None else offset + limit
         return cls(
             from_edition=result.from_edition,
             to_edition=result.to_edition,
@@ -176,9 +183,9 @@ class ChangesRead(Schema):
             to_definition=result.to_definition,
             compliance_rule=ComplianceRule.from_rule(result.rule) if result.rule else None,
             flips=[FlipItem.from_flip(f) for f in result.flips],
-            items=[ChangeItem.from_change(c) for c in result.changes[offset : offset + limit]],
+            items=[ChangeItem.from_change(c) for c in result.changes[offset:stop]],
             total=len(result.changes),
-            limit=limit,
+            limit=len(result.changes) if limit is None else limit,
             offset=offset,
             **links,
         )
