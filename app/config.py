@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=0, ge=0, description="Largest request body accepted (the API takes none)."
     )
+    db_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest wait of a request for a database connection before a 503 "
+        "with Retry-After.",
+    )
 
 
 def get_settings() -> Settings:

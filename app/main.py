@@ -21,8 +21,8 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker, sqlite_path
-from app.deps import GuardDep, ShapeDep
+from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, sqlite_path
+from app.deps import GuardDep, SessionGate, ShapeDep
 from app.edge.cache import ResponseCache
 from app.edge.front import FrontDoor
 from app.edge.guards import Limits
@@ -115,6 +115,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine, version = open_database(settings)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessions = SessionGate(
+        app.state.sessionmaker, POOL_CAPACITY, settings.db_wait_seconds
+    )
     app.state.metrics.dataset_version = version
     # What exists now (modules, routes, schemas, the engine) lives as long as the process:
     # keep it out of the cyclic collector, so that a full collection scans only what requests
