@@ -28,6 +28,7 @@ from app.config import DEFAULT_DATA_DIR, Settings
 from app.db import make_engine
 from app.main import create_asgi
 from app.migrate import upgrade
+from app.server import make_config
 from seed.loader import load
 
 PG_URL = os.environ.get("NATO_TEST_DATABASE_URL")
@@ -113,8 +114,13 @@ def live_server(settings: Settings) -> Iterator[str]:
     """uvicorn serving the app on a free loopback port, in a thread; stopped afterwards."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_asgi(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        make_config(
+            create_asgi(settings),
+            settings,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
