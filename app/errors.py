@@ -194,7 +194,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "A request body (this API takes none)",
         414: "URL too long",
         422: "Invalid parameter value",
-        503: "Database unavailable",
+        431: "Request headers too large or too many",
+        503: "Busy or database unavailable: retry after the Retry-After seconds",
     }
     return {
         status: {

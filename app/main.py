@@ -190,8 +190,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[GuardDep, ShapeDep],
-        # Every operation can meet the global guards: unknown parameters, Accept, body, URL size.
-        responses=problem_responses(400, 406, 413, 414),
+        # Every operation can meet the global guards (unknown parameters, Accept, a body,
+        # the URL's length), the server's limits on headers and connections (app/server.py)
+        # and a busy or unavailable database.
+        responses=problem_responses(400, 406, 413, 414, 431, 503),
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
