@@ -1,0 +1,110 @@
+"""Uncached throughput against a peer: this API and Datasette on the same SQLite file.
+
+`python -m bench.peer [SOURCE_DIR]` seeds a SQLite file, serves it with `nato-api serve` of
+SOURCE_DIR (default: this tree; response cache off, NATO_CACHE_MAX_BYTES=0) and with
+Datasette (`--immutable`, its own caching of the file's schema), each pinned to CPU 0, and
+loads each with wrk pinned to CPU 1: 32 connections on one query, BENCH_DURATION seconds,
+BENCH_ROUNDS rounds alternating the servers. Prints req/s, p50 and p99 per server and query.
+Datasette is not a dependency: install it apart (python -m venv /tmp/dsvenv &&
+/tmp/dsvenv/bin/pip install datasette==0.65.5) and point BENCH_DATASETTE at its command.
+Figures, never assertions; the machine's load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.attacks import seeded
+from bench.run import ROOT, Load, _pinned, ensure_wrk, wait_ready, wrk
+
+SERVE = "from app.cli import main; main()"
+DATASETTE = os.environ.get("BENCH_DATASETTE", "/tmp/dsvenv/bin/datasette")
+API_PORT = int(os.environ.get("BENCH_PEER_PORT", "18182"))
+PEER_PORT = API_PORT + 1
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# The same rows both ways: one edition's share-of-GDP figures of one ally (11 rows), and a
+# page of 100 figures of one edition.
+QUERIES = [
+    (
+        "/v1/observations?ally=USA&indicator=share_gdp&edition=2024-06",
+        "/nato/observations.json?ally_iso3=USA&indicator_id=share_gdp&edition_id=2024-06",
+    ),
+    (
+        "/v1/observations?edition=2024-06&limit=100",
+        "/nato/observations.json?edition_id=2024-06&_size=100",
+    ),
+]
+
+
+@contextlib.contextmanager
+def process(command: list[str], port: int, ready: str, **env: str) -> Iterator[None]:
+    proc = subprocess.Popen(
+        [*_pinned("0"), *command],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(port, ready)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _line(name: str, runs: list[Load]) -> str:
+    rps = [round(r.rps) for r in runs]
+    p50 = statistics.median(r.p50_ms for r in runs)
+    p99 = statistics.median(r.p99_ms for r in runs)
+    errors = sum(r.errors for r in runs)
+    return f"  {name:10} req/s {rps} p50 {p50:.2f} ms p99 {p99:.2f} ms non-2xx {errors}"
+
+
+def main() -> None:
+    source = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
+    binary = ensure_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp:
+        database = seeded(Path(tmp))
+        nato = tmp + "/nato.sqlite3"
+        api = process(
+            [sys.executable, "-c", SERVE, "serve", "--port", str(API_PORT)],
+            API_PORT,
+            "/readyz",
+            PYTHONPATH=str(source),
+            NATO_DATABASE_URL=f"sqlite:///{database}",
+            NATO_CACHE_MAX_BYTES="0",
+            NATO_ENVIRONMENT="production",
+        )
+        peer = process(
+            [DATASETTE, "serve", "--immutable", nato, "--port", str(PEER_PORT)],
+            PEER_PORT,
+            "/-/versions.json",
+        )
+        print(f"source {source}; load average before {os.getloadavg()[0]:.2f}", flush=True)
+        with api, peer:
+            for ours, theirs in QUERIES:
+                runs: dict[str, list[Load]] = {"api": [], "datasette": []}
+                wrk(binary, API_PORT, ours, seconds=1)
+                wrk(binary, PEER_PORT, theirs, seconds=1)
+                for _ in range(ROUNDS):
+                    runs["api"].append(wrk(binary, API_PORT, ours, seconds=DURATION))
+                    runs["datasette"].append(wrk(binary, PEER_PORT, theirs, seconds=DURATION))
+                ratio = statistics.median(r.rps for r in runs["api"]) / statistics.median(
+                    r.rps for r in runs["datasette"]
+                )
+                print(f"{ours}  vs  {theirs}: api/datasette {ratio:.2f}x", flush=True)
+                print(_line("api", runs["api"]), flush=True)
+                print(_line("datasette", runs["datasette"]), flush=True)
+        print(f"load average after {os.getloadavg()[0]:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
