@@ -61,7 +61,7 @@ NUMBER_PARAMS = [
 ]
 
 
-@CLIENT_SETTINGS
+@settings(CLIENT_SETTINGS, max_examples=100)
 @given(target=st.sampled_from(NUMBER_PARAMS), value=st.decimals(allow_nan=False))
 def test_any_finite_decimal_in_a_number_parameter_is_answered_never_a_5xx(
     client: TestClient, target: tuple[str, dict[str, Any], str], value: Decimal
