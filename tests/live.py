@@ -47,15 +47,18 @@ def read_answer(conn: socket.socket) -> Answer:
     return Answer(response.status, response.headers, response.read())
 
 
-def burst(base_url: str, targets: list[str], timeout: float = 60) -> list[Answer]:
+def burst(
+    base_url: str, targets: list[str], timeout: float = 60, *, gzip: bool = False
+) -> list[Answer]:
     """Send every request before reading any answer (one connection each): all of them reach
     the server at once, as a burst of clients would."""
     conns = []
     try:
         conns.extend(socket.create_connection(_address(base_url), timeout=timeout) for _ in targets)
         for conn, target in zip(conns, targets, strict=True):
+            coding = "Accept-Encoding: gzip\r\n" if gzip else ""
             conn.sendall(
-                f"GET {target} HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n".encode()
+                f"GET {target} HTTP/1.1\r\nHost: api\r\n{coding}Connection: close\r\n\r\n".encode()
             )
         return [read_answer(conn) for conn in conns]
     finally:

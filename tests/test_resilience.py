@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from app.config import Settings
 from app.db import make_engine, sqlite_path
@@ -77,10 +78,49 @@ def test_a_burst_of_cold_requests_is_answered_in_full(settings: Settings) -> Non
         assert [a.status for a in answers] == [200] * 128
         assert [len(json.loads(a.body)["items"]) for a in answers] == list(range(1, 129))
 
+        # The burst met the first read of the dataset version: cached all the same.
+        assert all(a.headers["etag"] and a.headers["cache-control"] for a in answers)
+
         same = burst(url, ["/v1/totals?edition=2024-06"] * 64)
         assert [a.status for a in same] == [200] * 64
         assert len({a.body for a in same}) == 1
         assert json.loads(same[0].body)["items"]
+
+
+def test_identical_cold_requests_are_rendered_once(settings: Settings) -> None:
+    """Single flight: 64 identical misses at once run the queries of one answer."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "dataset_versions" not in statement and statement != "BEGIN":
+            statements.append(statement)
+
+    with running(create_asgi(settings), settings) as url:
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            # The same answer under another key (gzip): the queries of one rendering.
+            one = burst(url, ["/v1/compliance?year=2024&edition=2024-06"], gzip=True)
+            alone = len(statements)
+            statements.clear()
+            many = burst(url, ["/v1/compliance?year=2024&edition=2024-06"] * 64)
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+    assert one[0].status == 200
+    assert alone > 0
+    assert [a.status for a in many] == [200] * 64
+    assert len(statements) == alone
+
+
+def test_origins_cors_treats_alike_share_one_cached_answer(settings: Settings) -> None:
+    with running(create_asgi(settings), settings) as url:
+        for n in range(20):
+            head = _head("/v1/indicators", f"Origin: https://site{n}.example\r\n".encode())
+            answer = _ask(url, head)
+            assert answer.status == 200
+            assert answer.headers["access-control-allow-origin"] == "*"
+        metrics = _ask(url, _head("/metrics")).body.decode()
+    assert "nato_cache_misses_total 1.0" in metrics
+    assert "nato_cache_hits_total 19.0" in metrics
 
 
 def test_a_request_that_cannot_get_a_connection_in_time_is_a_503_to_retry(
