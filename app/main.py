@@ -132,14 +132,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _version_reader(app: FastAPI) -> Callable[[], str | None]:
-    """The response cache's dataset-version reader, through the lifespan's session factory."""
+    """The response cache's dataset-version reader, through the lifespan's session factory.
+
+    A new version (a re-seed, or a database restored in place) also recycles the pool:
+    connections opened on the previous database are closed as they come back, and new
+    ones open on what is there now (SQLite files are also followed by app.db)."""
+    seen: list[str | None] = [None]
 
     def read() -> str | None:
         factory = getattr(app.state, "sessionmaker", None)
         if factory is None:  # lifespan not started yet
             return None
         with factory() as session:
-            return dataset_version(session)
+            version = dataset_version(session)
+        if seen[0] is not None and version != seen[0]:
+            app.state.engine.dispose()
+        seen[0] = version
+        return version
 
     return read
 
