@@ -7,6 +7,8 @@ loads each with wrk pinned to CPU 1: 32 connections on one query, BENCH_DURATION
 BENCH_ROUNDS rounds alternating the servers. Prints req/s, p50 and p99 per server and query.
 Datasette is not a dependency: install it apart (python -m venv /tmp/dsvenv &&
 /tmp/dsvenv/bin/pip install datasette==0.65.5) and point BENCH_DATASETTE at its command.
+"api" is 32 clients on one URL (concurrent misses share one rendering: single flight);
+"api, distinct keys" gives each request a key of its own (what each rendering costs).
 Figures, never assertions; the machine's load average is printed with them.
 """
 
@@ -61,12 +63,23 @@ def process(command: list[str], port: int, ready: str, **env: str) -> Iterator[N
         proc.wait(timeout=15)
 
 
+# Each request of a different key (`limit` from 11 to 999: the same 11 rows), so that no two
+# concurrent requests share one rendering (single flight): what every request costs.
+DISTINCT = """
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", wrk.path .. "&limit=" .. (11 + n % 989))
+end
+"""
+
+
 def _line(name: str, runs: list[Load]) -> str:
     rps = [round(r.rps) for r in runs]
     p50 = statistics.median(r.p50_ms for r in runs)
     p99 = statistics.median(r.p99_ms for r in runs)
     errors = sum(r.errors for r in runs)
-    return f"  {name:10} req/s {rps} p50 {p50:.2f} ms p99 {p99:.2f} ms non-2xx {errors}"
+    return f"  {name:18} req/s {rps} p50 {p50:.2f} ms p99 {p99:.2f} ms non-2xx {errors}"
 
 
 def main() -> None:
@@ -90,21 +103,29 @@ def main() -> None:
             "/-/versions.json",
         )
         print(f"source {source}; load average before {os.getloadavg()[0]:.2f}", flush=True)
+        script = Path(tmp) / "distinct.lua"
+        script.write_text(DISTINCT)
         with api, peer:
             for ours, theirs in QUERIES:
-                runs: dict[str, list[Load]] = {"api": [], "datasette": []}
+                runs: dict[str, list[Load]] = {"api": [], "api, distinct keys": [], "datasette": []}
                 for _ in range(5):  # warm-up
                     fetch(API_PORT, ours)
                     fetch(PEER_PORT, theirs)
                 for _ in range(ROUNDS):
                     runs["api"].append(wrk(binary, API_PORT, ours, seconds=DURATION))
+                    runs["api, distinct keys"].append(
+                        wrk(binary, API_PORT, ours, seconds=DURATION, script=script)
+                    )
                     runs["datasette"].append(wrk(binary, PEER_PORT, theirs, seconds=DURATION))
-                ratio = statistics.median(r.rps for r in runs["api"]) / statistics.median(
-                    r.rps for r in runs["datasette"]
+                peer_rps = statistics.median(r.rps for r in runs["datasette"])
+                ratios = ", ".join(
+                    f"{name}/datasette {statistics.median(r.rps for r in loads) / peer_rps:.2f}x"
+                    for name, loads in runs.items()
+                    if name != "datasette"
                 )
-                print(f"{ours}  vs  {theirs}: api/datasette {ratio:.2f}x", flush=True)
-                print(_line("api", runs["api"]), flush=True)
-                print(_line("datasette", runs["datasette"]), flush=True)
+                print(f"{ours}  vs  {theirs}: {ratios}", flush=True)
+                for name, loads in runs.items():
+                    print(_line(name, loads), flush=True)
         print(f"load average after {os.getloadavg()[0]:.2f}", flush=True)
 
 
