@@ -49,7 +49,6 @@ def check_claim(
     ] = None,
     value: Annotated[
         Decimal | None,
-        AfterValidator(_at_most_12_decimals),
         Query(
             ge=-1_000_000_000,
             le=1_000_000_000_000,
@@ -58,6 +57,7 @@ def check_claim(
             "most 12 decimals).",
             examples=["3.19"],
         ),
+        AfterValidator(_at_most_12_decimals),
     ] = None,
     count: Annotated[
         int | None,
