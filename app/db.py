@@ -5,6 +5,7 @@ request-scoped session is `app.deps.SessionDep`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,27 @@ def make_engine(url: str, *, read_only: bool = False, pool_recycle: int = -1) ->
     return create_engine(
         parsed, connect_args=connect_args, pool_pre_ping=True, pool_recycle=pool_recycle, **pool
     )
+
+
+def renewable(engine: Engine) -> Callable[[], None]:
+    """Return `renew()`: after a call, each pooled connection is replaced at its next
+    checkout (closed properly, by the pool), and those in use when they come back. For a
+    database restored or re-seeded in place: the connections follow what is there now."""
+    generation = [0]
+
+    @event.listens_for(engine, "connect")
+    def _stamp(_dbapi_connection: Any, record: Any) -> None:
+        record.info["generation"] = generation[0]
+
+    @event.listens_for(engine, "checkout")
+    def _check(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("generation", 0) != generation[0]:
+            raise DisconnectionError("the dataset changed since this connection opened")
+
+    def renew() -> None:
+        generation[0] += 1
+
+    return renew
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

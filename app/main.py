@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Settings, get_settings
-from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, sqlite_path
+from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, renewable, sqlite_path
 from app.deps import GuardDep, SessionGate, ShapeDep
 from app.edge.cache import ResponseCache
 from app.edge.front import FrontDoor
@@ -114,6 +114,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine, version = open_database(settings)
     app.state.engine = engine
+    app.state.renew_connections = renewable(engine)
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.sessions = SessionGate(
         app.state.sessionmaker, POOL_CAPACITY, settings.db_wait_seconds
@@ -134,9 +135,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _version_reader(app: FastAPI) -> Callable[[], str | None]:
     """The response cache's dataset-version reader, through the lifespan's session factory.
 
-    A new version (a re-seed, or a database restored in place) also recycles the pool:
-    connections opened on the previous database are closed as they come back, and new
-    ones open on what is there now (SQLite files are also followed by app.db)."""
+    A new version (a re-seed, or a database restored in place) also renews the pool's
+    connections (app.db.renewable): new ones open on what is there now (SQLite files are
+    also followed by their identity, app.db)."""
     seen: list[str | None] = [None]
 
     def read() -> str | None:
@@ -146,7 +147,7 @@ def _version_reader(app: FastAPI) -> Callable[[], str | None]:
         with factory() as session:
             version = dataset_version(session)
         if seen[0] is not None and version != seen[0]:
-            app.state.engine.dispose()
+            app.state.renew_connections()
         seen[0] = version
         return version
 
