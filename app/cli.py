@@ -20,31 +20,19 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", envvar="PORT")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API with uvicorn."""
-    import uvicorn
-
+    """Serve the API with uvicorn, with limits on heads, slow clients and connections."""
     from app.main import StartupError, open_database
+    from app.server import serve as run_server
 
+    settings = get_settings()
     # Fail fast with one clear line (and exit 1) instead of uvicorn's lifespan traceback.
     try:
-        engine, _version = open_database(get_settings())
+        engine, _version = open_database(settings)
     except StartupError as exc:
         typer.echo(f"nato-api: cannot start: {exc}", err=True)
         raise typer.Exit(code=1) from None
     engine.dispose()
-
-    uvicorn.run(
-        "app.main:create_asgi",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        server_header=False,
-        proxy_headers=False,
-        access_log=False,
-        # Logging is configured by the app (app/logging.py), JSON lines in production.
-        log_config=None,
-    )
+    run_server(settings, host=host, port=port, workers=workers)
 
 
 @cli.command()

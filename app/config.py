@@ -61,6 +61,37 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=0, ge=0, description="Largest request body accepted (the API takes none)."
     )
+    db_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest wait of a request for a database connection before a 503 "
+        "with Retry-After.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest request head (request line and headers); beyond it, 431 and "
+        "the connection is closed.",
+    )
+    max_headers: int = Field(
+        default=100, ge=8, description="Most header fields in one request; beyond it, 431."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=30,
+        description="A connection that has not sent a whole request head this long after it "
+        "opened (or after its previous answer) is closed.",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="Idle time after which a keep-alive connection is closed."
+    )
+    max_connections: int = Field(
+        default=512,
+        ge=1,
+        description="Open connections per worker process; beyond it, a new connection is "
+        "answered 503 with Retry-After and closed.",
+    )
 
 
 def get_settings() -> Settings:

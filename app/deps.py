@@ -3,31 +3,87 @@ rule and pagination bounds."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import AsyncIterator, Sequence, Set
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin
 
+import structlog
 from fastapi import Depends, Query, Request
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.analysis.editions import EditionRule
-from app.errors import BadRequest, UnknownParameter
+from app.errors import BadRequest, ServiceUnavailable, UnknownParameter
 from app.formats import get_json_only
 from app.queries.editions_rule import make_rule
 
+log = structlog.get_logger("app.deps")
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, from the engine the lifespan opened."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+
+class SessionGate:
+    """Admits at most `slots` request sessions at once: as many as the pool has connections.
+
+    A request waits for its turn here, on the event loop, holding no worker thread; once
+    admitted, its connection is free in the pool. So no thread ever waits for a connection
+    that only another thread's next step would release (issue 12: a sync generator
+    dependency entered in the 40-thread pool deadlocked 55 cold requests on 15
+    connections). The wait is bounded: beyond `wait_seconds`, a 503 with Retry-After.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], slots: int, wait_seconds: float) -> None:
+        self.factory = factory
+        self.wait_seconds = wait_seconds
+        self._slots = asyncio.Semaphore(slots)
+
+    async def acquire(self) -> None:
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(
+                f"The server is busy: no database connection freed up in {self.wait_seconds:g} "
+                "s; retry shortly."
+            ) from None
+
+    def release(self) -> None:
+        self._slots.release()
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError as exc:
+        # Only a read transaction is lost, and the pool has discarded the dead connection;
+        # the answer already computed stays good.
+        log.warning("session_close_failed", error=type(exc).__name__)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, admitted by the app's SessionGate; one read transaction.
+
+    Closed as soon as the handler returns (scope="function"), before the response starts:
+    a database that drops then is still answered in the API's error shape, never after a
+    response has begun.
+    """
+    gate: SessionGate = request.app.state.sessions
+    await gate.acquire()
+    session = gate.factory()
+    try:
         yield session
+    finally:
+        try:
+            await run_in_threadpool(_close, session)
+        finally:
+            gate.release()
 
 
 # scope="function": the session closes when the handler returns, before the response starts,

@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -54,6 +55,10 @@ class ServiceUnavailable(AppError):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+# How long a client is asked to wait before retrying a 503 (RFC 9110, section 10.2.3).
+RETRY_AFTER_SECONDS = 5
+
+
 def problem(
     instance: str,
     *,
@@ -81,12 +86,14 @@ def problem(
 
 def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else None
     return problem(
         request.url.path,
         status=exc.status,
         title=exc.title,
         detail=exc.detail,
         slug=exc.slug,
+        headers=retry,
         **exc.extra,
     )
 
@@ -144,7 +151,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _database_error(request: Request, exc: Exception) -> Response:
-    # The database is unreachable or failing: the client can retry; details stay in the log.
+    # The database is unreachable, failing or its pool exhausted: the client can retry;
+    # details stay in the log.
     log.warning("database_error", path=request.url.path, error=type(exc).__name__)
     return problem(
         request.url.path,
@@ -152,7 +160,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
         title="Service unavailable",
         detail="The database is not answering; retry in a few seconds.",
         slug="unavailable",
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -173,6 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -186,7 +195,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         414: "URL too long",
         416: "Range past the end of the download",
         422: "Invalid parameter value",
-        503: "Database unavailable",
+        431: "Request headers too large or too many",
+        503: "Busy or database unavailable: retry after the Retry-After seconds",
     }
     return {
         status: {

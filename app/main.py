@@ -21,8 +21,8 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker, sqlite_path
-from app.deps import GuardDep, ShapeDep
+from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, renewable, sqlite_path
+from app.deps import GuardDep, SessionGate, ShapeDep
 from app.edge.cache import ResponseCache
 from app.edge.front import FrontDoor
 from app.edge.guards import Limits
@@ -117,7 +117,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine, version = open_database(settings)
     app.state.engine = engine
+    app.state.renew_connections = renewable(engine)
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessions = SessionGate(
+        app.state.sessionmaker, POOL_CAPACITY, settings.db_wait_seconds
+    )
     app.state.metrics.dataset_version = version
     # What exists now (modules, routes, schemas, the engine) lives as long as the process:
     # keep it out of the cyclic collector, so that a full collection scans only what requests
@@ -132,14 +136,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _version_reader(app: FastAPI) -> Callable[[], str | None]:
-    """The response cache's dataset-version reader, through the lifespan's session factory."""
+    """The response cache's dataset-version reader, through the lifespan's session factory.
+
+    A new version (a re-seed, or a database restored in place) also renews the pool's
+    connections (app.db.renewable): new ones open on what is there now (SQLite files are
+    also followed by their identity, app.db)."""
+    seen: list[str | None] = [None]
 
     def read() -> str | None:
         factory = getattr(app.state, "sessionmaker", None)
         if factory is None:  # lifespan not started yet
             return None
         with factory() as session:
-            return dataset_version(session)
+            version = dataset_version(session)
+        if seen[0] is not None and version != seen[0]:
+            app.state.renew_connections()
+        seen[0] = version
+        return version
 
     return read
 
@@ -190,8 +203,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[GuardDep, ShapeDep],
-        # Every operation can meet the global guards: unknown parameters, Accept, body, URL size.
-        responses=problem_responses(400, 406, 413, 414),
+        # Every operation can meet the global guards (unknown parameters, Accept, a body,
+        # the URL's length), the server's limits on headers and connections (app/server.py)
+        # and a busy or unavailable database.
+        responses=problem_responses(400, 406, 413, 414, 431, 503),
     )
     app.state.settings = settings
     app.state.metrics = Metrics()

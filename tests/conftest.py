@@ -7,6 +7,7 @@ test; tests that write get a scratch database of their own.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import os
@@ -29,6 +30,7 @@ from app.config import DEFAULT_DATA_DIR, Settings
 from app.db import make_engine
 from app.main import create_asgi
 from app.migrate import upgrade
+from app.server import make_config
 from seed.loader import load
 
 PG_URL = os.environ.get("NATO_TEST_DATABASE_URL")
@@ -125,14 +127,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[str]:
-    """uvicorn serving the app on a free loopback port, in a thread; stopped afterwards."""
+@contextlib.contextmanager
+def running(asgi: Any, settings: Settings) -> Iterator[str]:
+    """`asgi` served as `nato-api serve` serves it (app/server.py), on a free loopback port,
+    in a thread; stopped on exit."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_asgi(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
+        make_config(asgi, settings, host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -141,9 +142,18 @@ def live_server(settings: Settings) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the live server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """The app on a live server, shared by the session's tests."""
+    with running(create_asgi(settings), settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

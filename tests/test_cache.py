@@ -474,3 +474,26 @@ def test_cors_headers_of_a_cached_answer_follow_the_origin(database_url: str) ->
             assert "access-control-allow-origin" not in other.headers
             assert "access-control-allow-origin" not in plain.headers
             assert allowed.headers["vary"] == "Accept, Accept-Encoding, Origin"
+
+
+def test_a_reseed_keeps_the_etag_of_pinned_answers_whose_bytes_did_not_change(
+    scratch_url: str, data_copy: Path
+) -> None:
+    """A re-seed that changes one 2024-06 figure: answers pinned to 2024-06 change (and their
+    ETag), answers pinned to another edition keep their bytes and their ETag."""
+    upgrade(scratch_url)
+    writer = make_engine(scratch_url)
+    load(writer, data_copy)
+    settings = Settings(database_url=scratch_url, cache_version_check_seconds=0)
+    other = "/v1/observations?ally=USA&indicator=share_gdp&edition=2025-08"
+    changed = "/v1/observations?ally=USA&indicator=share_gdp&edition=2024-06"
+    with TestClient(create_asgi(settings)) as http:
+        before = {url: http.get(url) for url in (other, changed)}
+        _changed_copy(data_copy)
+        load(writer, data_copy)
+        after = {url: http.get(url) for url in (other, changed)}
+    writer.dispose()
+    assert after[other].content == before[other].content
+    assert after[other].headers["etag"] == before[other].headers["etag"]
+    assert after[changed].content != before[changed].content
+    assert after[changed].headers["etag"] != before[changed].headers["etag"]

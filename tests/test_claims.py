@@ -115,3 +115,21 @@ def test_errors(client: TestClient, params: dict[str, object], status: int, slug
     body = response.json()
     assert body["type"] == f"/problems/{slug}"
     assert body["instance"] == "/v1/claims/check"
+
+
+@pytest.mark.parametrize("value", ["1e-28", "-1E-40", "0E-30", "3.1900000000000000000000001"])
+def test_a_claim_with_more_decimals_than_any_figure_is_a_422(
+    client: TestClient, value: str
+) -> None:
+    response = client.get("/v1/claims/check", params={"ally": "USA", "year": 2024, "value": value})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["parameter"] == "value"
+    assert "at most 12 decimals" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["1e-12", "3.190000000000", "1E+3", "999999999999.999999999999"])
+def test_a_claim_with_up_to_12_decimals_is_checked(client: TestClient, value: str) -> None:
+    response = client.get("/v1/claims/check", params={"ally": "USA", "year": 2024, "value": value})
+    assert response.status_code == 200
+    assert response.json()["items"]

@@ -178,7 +178,7 @@ def test_every_route_has_summary_description_and_problem_responses(
         if not path.startswith("/v1") or path == "/v1/meta":
             continue
         errors = {code: r for code, r in op["responses"].items() if code[0] in "45"}
-        assert {"400", "406", "422", "503"} <= set(errors), path
+        assert {"400", "406", "413", "414", "422", "431", "503"} <= set(errors), path
         if "{" in path:
             assert "404" in errors, path
         assert set(errors["503"]["headers"]) == {"Retry-After"}, path
@@ -401,3 +401,12 @@ def test_every_example_is_valid_against_its_schema(document: dict[str, Any]) -> 
         validator = jsonschema.Draft202012Validator(scoped)
         errors = [e.message for e in validator.iter_errors(example)]
         assert not errors, (where, example, errors)
+
+
+def test_every_operation_documents_the_limits_any_request_can_meet(
+    document: dict[str, Any],
+) -> None:
+    """The server's and the edge's limits apply to every path, /healthz and /docs too."""
+    for item in document["paths"].values():
+        for op in item.values():
+            assert {"413", "414", "431", "503"} <= set(op["responses"]), op["operationId"]

@@ -4,6 +4,7 @@ of seed cells and files, either succeeds or says why; it never fails in another 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import tempfile
 from decimal import Decimal
@@ -37,6 +38,11 @@ QUERY_PARAMS = [
 ] or [(path, op, "format") for path, op in OPERATIONS]
 
 
+def _accepts_numbers(path: str, op: dict[str, Any], name: str) -> bool:
+    param = next(p for p in op["parameters"] if p["name"] == name)
+    return '"number"' in json.dumps(param["schema"])
+
+
 @CLIENT_SETTINGS
 @given(target=st.sampled_from(QUERY_PARAMS), value=st.text(max_size=80))
 def test_any_text_in_any_query_parameter_is_answered_never_a_5xx(
@@ -48,6 +54,24 @@ def test_any_text_in_any_query_parameter_is_answered_never_a_5xx(
     if response.status_code >= 400:
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["status"] == response.status_code
+
+
+NUMBER_PARAMS = [
+    (path, op, name) for path, op, name in QUERY_PARAMS if _accepts_numbers(path, op, name)
+]
+
+
+@settings(CLIENT_SETTINGS, max_examples=100)
+@given(target=st.sampled_from(NUMBER_PARAMS), value=st.decimals(allow_nan=False))
+def test_any_finite_decimal_in_a_number_parameter_is_answered_never_a_5xx(
+    client: TestClient, target: tuple[str, dict[str, Any], str], value: Decimal
+) -> None:
+    """Exponents included (1e-28 overflowed the exact decimal context of the claims)."""
+    path, op, name = target
+    response = client.get(example_url(path, op), params={**required_query(op), name: str(value)})
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == PROBLEM
 
 
 @CLIENT_SETTINGS

@@ -8,16 +8,18 @@ enters FastAPI's middleware, routing or validation.
 - Key: path; query parameters sorted by name (a repeated parameter keeps its order); the
   Accept header as sent, spaces and case folded (`?format=` is part of the query; the format
   it negotiates to differs by route, so it cannot stand in for it); the coding chosen from
-  Accept-Encoding (br, gzip or identity); Host and Origin (so a trusted-host or CORS answer
-  is never served to another host or origin); the dataset version.
+  Accept-Encoding (br, gzip or identity); Host and Origin as CORS sees it (so a trusted-host
+  or CORS answer is never served to another host or origin); the dataset version.
 - Stored: answers to GET/HEAD that app.edge.representation.storable allows (200s without
   Set-Cookie, no-store, private or a Vary on other headers). A Range request is answered
   from the same entry, not by `lookup`: whole, or the range app.edge.ranges cuts from an
   answer that offers ranges. Errors pass through. Probes (/healthz, /readyz, /metrics) are
   never cached. Routes whose
   body depends on any other request header must answer `Cache-Control: no-store`.
-- Budget: an LRU bounded by `cache_max_bytes` (bodies plus headers); one entry may take at
-  most a quarter of it. With a budget of 0 nothing is stored, but ETags, 304 and compression
+- Budget: an LRU bounded by `cache_max_bytes` (keys, bodies and headers); one entry may take
+  at most a quarter of it. Origin enters the key as CORS sees it (one key for every origin
+  when all are allowed, one for all it refuses). A miss for a key being rendered waits for
+  that answer (single flight). With a budget of 0 nothing is stored, but ETags, 304 and compression
   still apply.
 - Dataset version: re-read with the reader app.main hands over (one indexed row, in a
   worker thread) at most every `cache_version_check_seconds`; a new version empties the
@@ -31,6 +33,7 @@ enters FastAPI's middleware, routing or validation.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -61,6 +64,7 @@ _STRIPPED = frozenset(
     }
 )
 _MEMO_MAX = 4096
+_MEMO_MAX_RAW_BYTES = 1024
 
 
 async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
@@ -115,23 +119,38 @@ def normalize_query(raw: bytes) -> tuple[tuple[str, str], ...]:
 
 
 class VersionProbe:
-    """The dataset version, re-read at most every `interval` seconds (0: on every call)."""
+    """The dataset version, re-read at most every `interval` seconds (0: on every call).
+
+    One read at a time: while it runs, callers get the version known before it, or, when
+    none is known yet (the first read after start), wait for it; so the requests of a
+    burst at start-up are cached like any other (issue 12: they bypassed the cache)."""
 
     def __init__(self, read: Callable[[], str | None], interval: float) -> None:
         self._read = read
         self._interval = interval
         self.version: str | None = None
         self.next_check = 0.0
-        self.reading = False
+        self._reading: asyncio.Future[str | None] | None = None
+
+    async def current(self) -> str | None:
+        """The version to serve now, re-read when due."""
+        if self._reading is not None:
+            if self.version is not None:
+                return self.version
+            return await asyncio.shield(self._reading)
+        if time.perf_counter() < self.next_check:
+            return self.version
+        return await self.refresh()
 
     async def refresh(self) -> str | None:
         """Re-read the version in a worker thread (the event loop never waits on the DB)."""
-        self.reading = True
+        reading = self._reading = asyncio.get_running_loop().create_future()
         try:
             self.version = await anyio.to_thread.run_sync(self._safe_read)
         finally:
-            self.reading = False
+            self._reading = None
             self.next_check = time.perf_counter() + self._interval
+            reading.set_result(self.version)
         return self.version
 
     def _safe_read(self) -> str | None:
@@ -168,6 +187,11 @@ class ResponseCache:
         # dataset version; 0: the version must be read first (see __call__).
         self._fresh_until = 0.0
         self._keys: dict[RawKey, Key] = {}
+        self._any_origin = "*" in settings.cors_origins
+        self._allowed_origins = frozenset(o.encode("latin-1") for o in settings.cors_origins)
+        # Answers being rendered, by (dataset version, key): what a miss for the same key
+        # waits for instead of rendering it again.
+        self._flights: dict[tuple[str, str], asyncio.Future[Entry | None]] = {}
 
     def __len__(self) -> int:
         return len(self._store)
@@ -228,10 +252,7 @@ class ResponseCache:
             await send_hit(hit, scope, send)
             return
         probe = self._probe
-        if probe.reading or time.perf_counter() < probe.next_check:
-            version = probe.version
-        else:
-            version = await probe.refresh()
+        version = await probe.current()
         if version is None:
             await self.app(scope, receive, send)
             return
@@ -247,21 +268,44 @@ class ResponseCache:
         if key is None:
             key = self._key(raw)
         entry = self._store.get(key.id)
+        flight = self._flights.get((version, key.id))
         if entry is not None:  # stored, but the version had to be re-read first
             self._store.move_to_end(key.id)
             self.stats.hits += 1
+        elif flight is not None and (shared := await asyncio.shield(flight)) is not None:
+            # The same answer was being rendered: wait for it rather than render it again.
+            self.stats.hits += 1
+            entry = shared
         else:
-            self.stats.misses += 1
-            entry = await self._fill(scope, receive, send, key.query, key.coding)
+            entry = await self._render(scope, receive, send, key, version)
             if entry is None:
                 return  # already answered: not cacheable
-            if version == self._version:  # not rendered before a re-seed that emptied us
-                self._put(key.id, entry)
         head = scope["method"] == "HEAD"
         hit = self._hit(entry, head, headers.get(b"if-none-match"))
         if b"range" in headers and hit is not entry.not_modified:
             hit = answer_range(entry, headers, scope["path"], head) or hit
         await send_hit(hit, scope, send)
+
+    async def _render(
+        self, scope: Scope, receive: Receive, send: Send, key: Key, version: str
+    ) -> Entry | None:
+        """A miss: render the answer once for every request of the same key that arrives
+        meanwhile (single flight: 64 identical cold requests make one query, issue 12)."""
+        self.stats.misses += 1
+        flight: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._flights[version, key.id] = flight
+        entry = None
+        try:
+            entry = await self._fill(scope, receive, send, key.query, key.coding)
+            if entry is not None and version == self._version:
+                # Not rendered before a re-seed that emptied the store.
+                self._put(key.id, entry)
+        finally:
+            if self._flights.get((version, key.id)) is flight:
+                del self._flights[version, key.id]
+            # None (not cacheable, or failed): each waiter renders its own answer.
+            flight.set_result(entry)
+        return entry
 
     def _key(self, raw: RawKey) -> Key:
         """The normalized key of a request's raw (path, query, headers), memoised."""
@@ -273,12 +317,24 @@ class ResponseCache:
         # the same header may share an answer.
         media = accept.decode("latin-1").replace(" ", "").lower()
         # One str: its hash is computed once and cached by the interpreter.
-        ident = repr((path, query, media, coding, host, origin))
+        ident = repr((path, query, media, coding, host, self._origin(origin)))
         key = Key(ident, query, coding)
+        if sum(map(len, raw)) > _MEMO_MAX_RAW_BYTES:
+            return key  # odd requests are not memoised: the memo stays a few MB at most
         if len(self._keys) >= _MEMO_MAX:
             self._keys.clear()
         self._keys[raw] = key
         return key
+
+    def _origin(self, origin: bytes) -> bytes:
+        """What CORS makes of an Origin: the answer is the same for every origin when all
+        are allowed, and for every origin it refuses, so these share one key (issue 12: each
+        Origin made a key of its own)."""
+        if not origin:
+            return b""
+        if self._any_origin:
+            return b"*"
+        return origin if origin in self._allowed_origins else b"(refused)"
 
     # --- a miss: run the application, keep what may be kept --------------------------------
 
@@ -352,11 +408,12 @@ class ResponseCache:
         )
 
     def _put(self, key: str, entry: Entry) -> None:
-        if entry.size > self.max_entry_bytes:
+        # The key counts in the budget too: it holds the URL and request headers.
+        if entry.size + len(key) > self.max_entry_bytes or key in self._store:
             return
         self._store[key] = entry
-        self.bytes += entry.size
+        self.bytes += entry.size + len(key)
         while self.bytes > self.max_bytes:
-            _, old = self._store.popitem(last=False)
-            self.bytes -= old.size
+            old_key, old = self._store.popitem(last=False)
+            self.bytes -= old.size + len(old_key)
             self.stats.evictions += 1

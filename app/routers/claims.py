@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 from starlette.responses import Response
 
 from app.analysis.compliance import Basis
@@ -16,6 +17,18 @@ from app.queries import claims as q
 from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
+
+MAX_DECIMALS = 12
+
+
+def _at_most_12_decimals(value: Decimal | None) -> Decimal | None:
+    # The claim's decimals set the precision of the comparison; more than any published
+    # figure carries is refused (1e-28 overflowed the exact decimal context: a 500, issue 12).
+    # By exponent, so 0E-30 (zero with 30 decimals) counts its decimals too.
+    exponent = value.as_tuple().exponent if value is not None else 0
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ValueError(f"give at most {MAX_DECIMALS} decimals")
+    return value
 
 
 @collection_get(
@@ -40,9 +53,12 @@ def check_claim(
         Query(
             ge=-1_000_000_000,
             le=1_000_000_000_000,
-            description="The claimed value, as written (its decimals set the precision).",
+            allow_inf_nan=False,
+            description="The claimed value, as written (its decimals set the precision; at "
+            "most 12 decimals).",
             examples=["3.19"],
         ),
+        AfterValidator(_at_most_12_decimals),
     ] = None,
     count: Annotated[
         int | None,

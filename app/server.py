@@ -1,0 +1,252 @@
+"""The HTTP server: uvicorn, with limits on request heads, slow clients and connections.
+
+uvicorn bounds none of these (issue 12): httptools accepts headers of any size and count
+and holds an unfinished head in memory whole; no timer runs before the first request or
+while headers arrive, so idle and slowloris connections stay open; `limit_concurrency`
+counts connections but only answers once a request arrives (text/plain), while idle
+sockets use up the file descriptors. `GuardedProtocol` extends uvicorn's httptools protocol
+(hand-written because uvicorn has no hook for it; nginx does the same in front,
+deploy/nginx.conf):
+
+- a request head (request line and headers) over `max_head_bytes`, or with more than
+  `max_headers` fields, is answered 431 (414 when the request line alone is too long) in
+  problem+json, and the connection closed; at most one read chunk (256 KiB) is buffered;
+- a connection that has not sent a complete head `head_timeout` seconds after it opened, or
+  after its previous request ended, is closed (no answer: the request is not known yet);
+- beyond `max_connections` open connections, a new one is answered 503 with Retry-After
+  at once and closed, so it holds no file descriptor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
+
+from app.config import Settings
+from app.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    max_head_bytes: int = 16 * 1024
+    max_headers: int = 100
+    head_timeout: float = 10.0
+    max_connections: int = 512
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConnectionLimits:
+        return cls(
+            max_head_bytes=settings.max_header_bytes,
+            max_headers=settings.max_headers,
+            head_timeout=settings.header_timeout_seconds,
+            max_connections=settings.max_connections,
+        )
+
+
+def refusal(status: int, slug: str, detail: str, *, retry: bool = False) -> bytes:
+    """A complete HTTP/1.1 problem+json answer that closes the connection."""
+    phrase = http.HTTPStatus(status).phrase
+    body = orjson.dumps(
+        {
+            "type": f"/problems/{slug}",
+            "title": phrase,
+            "status": status,
+            "detail": detail,
+            # The request's path is not known (or not trusted) when the server answers.
+            "instance": "/",
+        }
+    )
+    head = [
+        f"HTTP/1.1 {status} {phrase}",
+        f"content-type: {PROBLEM_JSON}",
+        f"content-length: {len(body)}",
+        "connection: close",
+        "x-content-type-options: nosniff",
+        "content-security-policy: default-src 'none'; frame-ancestors 'none'",
+    ]
+    if retry:
+        head.append(f"retry-after: {RETRY_AFTER_SECONDS}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's Config with the connection limits; always serves with `GuardedProtocol`."""
+
+    def __init__(self, app: Any, *, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(app, http=GuardedProtocol, **kwargs)
+        self.limits = limits
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits of `ConnectionLimits` (module docstring)."""
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits = config.limits if isinstance(config, ServerConfig) else ConnectionLimits()
+        self._answers = _answers(self.limits)
+        self._head_timer: asyncio.TimerHandle | None = None
+        # Of the head being received: bytes read (an upper bound), fields, header bytes.
+        self._head_bytes = 0
+        self._fields = 0
+        self._field_bytes = 0
+        self._heads_done = 0
+        self._refusal: bytes | None = None
+
+    # --- connection ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            self._refuse(self._answers["busy"])
+            return
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return
+        heads_before = self._heads_done
+        super().data_received(data)
+        if self._refusal is not None:
+            self._refuse(self._refusal)
+            return
+        if self._head_timer is None or self.transport.is_closing():
+            return
+        # A head is incomplete. If another one completed in this chunk, the incomplete one
+        # began inside it; otherwise it has been growing over the previous chunks too.
+        if self._heads_done != heads_before:
+            self._head_bytes = len(data)
+        else:
+            self._head_bytes += len(data)
+        if self._head_bytes > self.limits.max_head_bytes:
+            self._refuse(self._answers["url" if self._fields == 0 else "head"])
+
+    # --- parser callbacks ---------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._fields = self._field_bytes = 0
+        self._arm()
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        if self._refusal is None:
+            super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._refusal is not None:
+            return
+        self._fields += 1
+        self._field_bytes += len(name) + len(value)
+        if self._fields > self.limits.max_headers:
+            self._refusal = self._answers["fields"]
+        elif self._field_bytes > self.limits.max_head_bytes:
+            self._refusal = self._answers["head"]
+        else:
+            super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if self._refusal is not None:
+            return
+        self._disarm()
+        self._head_bytes = 0
+        self._heads_done += 1
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._refusal is None:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._refusal is None:
+            super().on_message_complete()
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.limits.head_timeout, self._timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _timed_out(self) -> None:
+        self._head_timer = None
+        # No request to answer yet; one still being answered (pipelining) finishes first.
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+        else:
+            self._arm()
+
+    def _refuse(self, answer: bytes) -> None:
+        self._refusal = answer
+        self._disarm()
+        # An answer to an earlier request may still be on its way: never interleave.
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(answer)
+        self.transport.close()
+
+
+def _answers(limits: ConnectionLimits) -> dict[str, bytes]:
+    return {
+        "head": refusal(
+            431,
+            "header-fields-too-large",
+            f"The request's headers exceed {limits.max_head_bytes} bytes; send fewer or "
+            "shorter headers.",
+        ),
+        "fields": refusal(
+            431,
+            "header-fields-too-large",
+            f"The request has more than {limits.max_headers} header fields; send fewer.",
+        ),
+        "url": refusal(
+            414,
+            "uri-too-long",
+            f"The request line exceeds {limits.max_head_bytes} bytes; ask for fewer values "
+            "per request.",
+        ),
+        "busy": refusal(
+            503,
+            "unavailable",
+            f"The server has {limits.max_connections} open connections, its limit; retry shortly.",
+            retry=True,
+        ),
+    }
+
+
+def make_config(app: Any, settings: Settings, **kwargs: Any) -> ServerConfig:
+    """uvicorn's settings for this API (`app`: an ASGI app, or a factory's import string)."""
+    return ServerConfig(
+        app,
+        limits=ConnectionLimits.from_settings(settings),
+        timeout_keep_alive=settings.keep_alive_seconds,
+        server_header=False,
+        proxy_headers=False,
+        access_log=False,
+        # Logging is configured by the app (app/logging.py), JSON lines in production.
+        log_config=None,
+        **kwargs,
+    )
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve the API until interrupted (uvicorn.run's start-up, with `make_config`)."""
+    config = make_config(
+        "app.main:create_asgi", settings, factory=True, host=host, port=port, workers=workers
+    )
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
