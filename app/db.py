@@ -55,7 +55,10 @@ def _sqlite_reader_events(engine: Engine, path: Path | None) -> None:
 
     A database replaced or restored in place (new inode, or the same file rewritten) is
     picked up without a restart: a pooled connection opened on another version of the file
-    is discarded at checkout (DisconnectionError: the pool opens a fresh one).
+    is discarded at checkout (DisconnectionError: the pool opens a fresh one). A connection
+    opened for this very checkout is taken as it is: while a re-seed is writing, the file
+    changes between its opening and its checkout, and the pool gives up after two refusals
+    ("This connection is closed", a 500).
     """
 
     @event.listens_for(engine, "connect")
@@ -63,6 +66,7 @@ def _sqlite_reader_events(engine: Engine, path: Path | None) -> None:
         dbapi_connection.isolation_level = None
         if path is not None:
             record.info["file"] = _file_identity(path)
+            record.info["fresh"] = True
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
@@ -72,6 +76,8 @@ def _sqlite_reader_events(engine: Engine, path: Path | None) -> None:
 
         @event.listens_for(engine, "checkout")
         def _checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            if record.info.pop("fresh", False):
+                return
             if record.info.get("file") != _file_identity(path):
                 raise DisconnectionError("the database file changed since this connection")
 
