@@ -15,6 +15,12 @@ deploy/nginx.conf):
   after its previous request ended, is closed (no answer: the request is not known yet);
 - beyond `max_connections` open connections, a new one is answered 503 with Retry-After
   at once and closed, so it holds no file descriptor.
+
+A refusal is closed the way nginx's lingering_close does: the answer, then a half-close
+(FIN), then what the client still sends is read and dropped, for at most `LINGER_SECONDS`
+and `LINGER_BYTES` (a client that goes on sending a flood is cut off at once).
+Closing at once, with the rest of a long request line unread, makes the kernel reset the
+connection (RST), and the client may lose the answer before it reads it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ from uvicorn.supervisors import Multiprocess
 
 from app.config import Settings
 from app.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS
+
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._field_bytes = 0
         self._heads_done = 0
         self._refusal: bytes | None = None
+        self._lingered = 0
 
     # --- connection ---------------------------------------------------------------------
 
@@ -112,8 +122,17 @@ class GuardedProtocol(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def eof_received(self) -> None:
+        if self._refusal is not None:  # the client has read the refusal and closed
+            self.transport.close()
+            return
+        super().eof_received()
+
     def data_received(self, data: bytes) -> None:
-        if self._refusal is not None:
+        if self._refusal is not None:  # lingering after a refusal: read and drop
+            self._lingered += len(data)
+            if self._lingered > LINGER_BYTES:
+                self.transport.close()
             return
         heads_before = self._heads_done
         super().data_received(data)
@@ -139,8 +158,14 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
-        if self._refusal is None:
-            super().on_url(url)
+        if self._refusal is not None:
+            return
+        # A request line read whole in one chunk is not caught by the byte count in
+        # data_received; httptools.parse_url refuses 64 KiB and more (a text/plain 400).
+        if len(self.url) + len(url) > self.limits.max_head_bytes:
+            self._refusal = self._answers["url"]
+            return
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._refusal is not None:
@@ -195,7 +220,11 @@ class GuardedProtocol(HttpToolsProtocol):
         # An answer to an earlier request may still be on its way: never interleave.
         if self.cycle is None or self.cycle.response_complete:
             self.transport.write(answer)
-        self.transport.close()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self._head_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
 
 
 def _answers(limits: ConnectionLimits) -> dict[str, bytes]:

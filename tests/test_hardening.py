@@ -339,8 +339,14 @@ def test_broken_encodings_on_the_wire_are_4xx_problems(live_server: str) -> None
         head, _, body = response.partition(b"\r\n\r\n")
         assert b"content-type: application/problem+json" in head.lower(), (line, response)
         assert json.loads(body)["status"] == status
-    status, _ = raw_request(url, b"GET /v1/meta?" + b"a" * 70000 + b" HTTP/1.1")
-    assert status in (400, 414)
+    # A request line of 64 KiB and more, read whole or in parts: httptools cannot parse it
+    # (uvicorn answered a text/plain 400), and a close with it half unread was a reset.
+    for length in (20_000, 70_000, 300_000):
+        status, response = raw_request(url, b"GET /v1/meta?" + b"a" * length + b" HTTP/1.1")
+        assert status == 414, (length, response[:200])
+        head, _, body = response.partition(b"\r\n\r\n")
+        assert b"content-type: application/problem+json" in head.lower()
+        assert json.loads(body)["type"] == "/problems/uri-too-long"
 
 
 # --- security headers, request ids, CORS, hosts ----------------------------------------------
