@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app import __license__
 from app.edge.cache import NO_CACHE_PATHS
 from app.errors import problem_responses
 from app.schemas import Problem
@@ -35,7 +36,7 @@ SERVERS = [{"url": "/", "description": "The server that serves this document"}]
 CONTACT = {"name": "NATO defence expenditure API maintainers"}
 # The code's licence (pyproject.toml). The figures are NATO's and their publishers' (each
 # figure names its source); NATO has given them no licence, so none is claimed here.
-LICENSE = {"name": "MIT", "identifier": "MIT"}
+LICENSE = {"name": __license__, "identifier": __license__}
 
 # The one declaration of what a collection's 200 answers besides JSON (app/formats.py renders
 # each one); a new format is one more line here.

@@ -100,7 +100,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().__init__(config, *args, **kwargs)
         self.limits = config.limits if isinstance(config, ServerConfig) else ConnectionLimits()
         self._answers = _answers(self.limits)
-        self._head_timer: asyncio.TimerHandle | None = None
+        # The head timeout; after a refusal, the end of the linger.
+        self._timer: asyncio.TimerHandle | None = None
         # Of the head being received: bytes read (an upper bound), fields, header bytes.
         self._head_bytes = 0
         self._fields = 0
@@ -139,7 +140,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._refusal is not None:
             self._refuse(self._refusal)
             return
-        if self._head_timer is None or self.transport.is_closing():
+        if self._timer is None or self.transport.is_closing():
             return
         # A head is incomplete. If another one completed in this chunk, the incomplete one
         # began inside it; otherwise it has been growing over the previous chunks too.
@@ -198,16 +199,16 @@ class GuardedProtocol(HttpToolsProtocol):
     # --- helpers ------------------------------------------------------------------------
 
     def _arm(self) -> None:
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.limits.head_timeout, self._timed_out)
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.limits.head_timeout, self._timed_out)
 
     def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _timed_out(self) -> None:
-        self._head_timer = None
+        self._timer = None
         # No request to answer yet; one still being answered (pipelining) finishes first.
         if self.cycle is None or self.cycle.response_complete:
             self.transport.close()
@@ -222,7 +223,7 @@ class GuardedProtocol(HttpToolsProtocol):
             self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
-            self._head_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+            self._timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
         else:
             self.transport.close()
 
