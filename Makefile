@@ -46,9 +46,11 @@ e2e: install-dev
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -m browser
 
+## Style, format, and the import contracts of pyproject.toml (the whiteboard of docs/development.md)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 ## The OpenAPI document through openapi-spec-validator, Spectral and Redocly (needs node, npm)
 lint-openapi: install-dev

@@ -21,10 +21,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.analysis.editions import EditionRule
+from app.analysis.editions import EDITION_PATTERN, EditionRule, make_rule
+from app.edge.cache import pin_answer
 from app.errors import BadRequest, ServiceUnavailable, UnknownParameter
 from app.formats import get_json_only
-from app.queries.editions_rule import make_rule
+from app.queries.editions_rule import edition_ids
 
 log = structlog.get_logger("app.deps")
 
@@ -149,11 +150,12 @@ GuardDep = Depends(reject_unknown_parameters)
 
 
 def get_edition_rule(
+    request: Request,
     session: SessionDep,
     edition: Annotated[
         str | None,
         Query(
-            pattern=r"^\d{4}-\d{2}$",
+            pattern=EDITION_PATTERN,
             description="Pin one edition (YYYY-MM, see /v1/editions), e.g. 2024-06.",
             examples=["2024-06"],
         ),
@@ -166,8 +168,12 @@ def get_edition_rule(
         ),
     ] = None,
 ) -> EditionRule:
-    """`edition`, `as_of` or neither (latest); both at once is a 400."""
-    return make_rule(session, edition=edition, as_of=as_of)
+    """`edition`, `as_of` or neither (latest), checked once here: both at once is a 400, an
+    unknown edition a 422. A pinned edition makes the answer immutable (the cache reads it)."""
+    rule = make_rule(edition=edition, as_of=as_of, known=edition_ids(session) if edition else ())
+    if rule.edition:
+        pin_answer(request.scope)
+    return rule
 
 
 EditionRuleDep = Annotated[EditionRule, Depends(get_edition_rule)]

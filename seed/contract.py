@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -343,12 +342,6 @@ def table_schema(spec: FileSpec) -> dict[str, Any]:
             for column, target in spec.references.items()
         ]
     return schema
-
-
-def fold(value: str) -> str:
-    """Case- and accent-insensitive form of a text, for search ('Türkiye' -> 'turkiye')."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def row_rules(name: str, row: dict[str, Any]) -> str | None:

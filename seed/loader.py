@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
 
+from app.folding import fold
 from app.models import Aggregate, DatasetVersion, Observation, Quote, dataset_version
-from seed.contract import DATA_FILES, SPECS, CellError, FileSpec, fold, row_rules
+from seed.contract import DATA_FILES, SPECS, CellError, FileSpec, row_rules
 
 MAX_ERRORS = 50
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.db import make_engine
-from app.edge.cache import ResponseCache, normalize_query
+from app.edge.cache import ResponseCache, normalize_query, pin_answer
 from app.edge.representation import compress, etag_matches
 from app.main import create_app, create_asgi
 from app.migrate import upgrade
@@ -68,6 +68,8 @@ class Stub:
             media = b"application/zip"
         elif scope["path"] == "/edition":
             extra = [(b"x-edition", b"2024-06")]
+            if "edition=" in query:  # the route declares its answer pinned, as the API's do
+                pin_answer(scope)
         start = [(b"content-type", media), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": start + extra})
         await send({"type": "http.response.body", "body": body})
@@ -497,3 +499,29 @@ def test_a_reseed_keeps_the_etag_of_pinned_answers_whose_bytes_did_not_change(
     assert after[other].headers["etag"] == before[other].headers["etag"]
     assert after[changed].content != before[changed].content
     assert after[changed].headers["etag"] != before[changed].headers["etag"]
+
+
+def test_routes_declare_pinned_answers(client: TestClient) -> None:
+    """Immutable is what a route declares (the edition-rule dependency, a chart of named
+    editions, an edition's citation), never guessed from a parameter's name."""
+    immutable = "public, max-age=31536000, immutable"
+    editions = [row["id"] for row in data_rows("editions.csv")]
+    pinned = [
+        f"/v1/observations?indicator=share_gdp&edition={editions[-1]}",
+        f"/v1/compliance?year=2024&edition={editions[-1]}",
+        f"/v1/charts/allies/POL.svg?edition={editions[-2]}&edition={editions[-1]}",
+        f"/v1/citation?edition={editions[-1]}",
+    ]
+    for path in pinned:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == immutable, path
+    short = [
+        "/v1/observations?indicator=share_gdp",
+        "/v1/charts/allies/POL.svg",
+        f"/v1/revisions/changes?from_edition={editions[-2]}&to_edition={editions[-1]}",
+    ]
+    for path in short:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "immutable" not in response.headers["cache-control"], path

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from app import charts
-from app.chart_text import FR
+from app.charts import svg as charts
+from app.charts.text import FR
 from tests.conftest import data_rows
 
 SVG = "{http://www.w3.org/2000/svg}"

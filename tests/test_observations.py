@@ -488,7 +488,7 @@ def test_unexpected_failure_is_500_problem_without_trace(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("app.routers.observations.select_observations", broken)
+    monkeypatch.setattr("app.reports.observations.select_observations", broken)
     with TestClient(create_asgi(settings), raise_server_exceptions=False) as failing:
         response = failing.get("/v1/observations?ally=POL")
     assert response.status_code == 500

@@ -12,10 +12,11 @@ rule as SQL (a filter on each row's edition-validity interval) is queries/editio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import BadRequest
+from app.errors import BadRequest, Unprocessable
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,34 @@ def check_rule_arguments(*, edition: str | None, as_of: dt.date | None) -> None:
             "Use either `edition` (pin one edition) or `as_of` (newest edition published by "
             "a date), not both."
         )
+
+
+# The form of an edition id in a query (YYYY-MM); the seed's contract is stricter on the month.
+EDITION_PATTERN = r"^\d{4}-\d{2}$"
+# The expenditure definition of the 2025 Hague commitment: an edition with it measures core
+# defence expenditure (the column editions.expenditure_definition says which definition).
+CORE_DEFINITION = "core_defence_expenditure"
+
+
+def check_edition(edition: str, known: Sequence[str], parameter: str = "edition") -> None:
+    """An edition id that names no loaded edition is a 422 that lists the known ones."""
+    if edition not in known:
+        raise Unprocessable(
+            f"{parameter}: {edition!r} is not an edition. Known editions: {', '.join(known)}.",
+            errors=[{"parameter": parameter, "in": "query", "message": "unknown edition"}],
+        )
+
+
+def make_rule(*, edition: str | None, as_of: dt.date | None, known: Sequence[str]) -> EditionRule:
+    """The one check of the edition rule's parameters: both at once is a 400, an unknown
+    edition a 422 (`known`: the loaded editions, oldest first)."""
+    check_rule_arguments(edition=edition, as_of=as_of)
+    if edition:
+        check_edition(edition, known)
+    return EditionRule(edition=edition, as_of=as_of)
+
+
+def core_editions(definitions: Mapping[str, str]) -> frozenset[str]:
+    """The editions (of `{edition: expenditure_definition}`) that measure core defence
+    expenditure."""
+    return frozenset(e for e, definition in definitions.items() if definition == CORE_DEFINITION)

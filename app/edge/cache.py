@@ -27,8 +27,9 @@ enters FastAPI's middleware, routing or validation.
   requests pass through.
 - Answers: what is stored, and how ETags, 304 and compression are made, is
   app.edge.representation's; the Cache-Control it applies unless the route set its own is
-  `public, max-age=31536000, immutable` when the query pins `edition=`, else
-  `public, max-age=<cache_max_age>`.
+  `public, max-age=31536000, immutable` when the route declared its answer pinned to editions
+  (`pin_answer`: the edition-rule dependency does when `edition=` is given), else
+  `public, max-age=<cache_max_age>`. The cache never guesses it from a parameter's name.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ from app.edge.representation import Entry, Hit, etag_matches, make_entry, storab
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The scope key a route sets when its answer is pinned to published editions (immutable).
+PINNED = "nato.pinned"
+
+
+def pin_answer(scope: Scope) -> None:
+    """Declare the answer of this request pinned to editions, which never change: the cache
+    serves it as immutable."""
+    scope[PINNED] = True
+
+
 # Request headers stripped before a miss reaches the application: the cache answers
 # conditionals and compresses, so the application always renders the full identity body.
 _STRIPPED = frozenset(
@@ -296,7 +307,7 @@ class ResponseCache:
         self._flights[version, key.id] = flight
         entry = None
         try:
-            entry = await self._fill(scope, receive, send, key.query, key.coding)
+            entry = await self._fill(scope, receive, send, key.coding)
             if entry is not None and version == self._version:
                 # Not rendered before a re-seed that emptied the store.
                 self._put(key.id, entry)
@@ -343,7 +354,6 @@ class ResponseCache:
         scope: Scope,
         receive: Receive,
         send: Send,
-        query: tuple[tuple[str, str], ...],
         coding: str,
     ) -> Entry | None:
         """Run the application for a GET of the same URL; return the entry to serve, or None
@@ -398,7 +408,7 @@ class ResponseCache:
                 scope["route"] = inner_scope["route"]
         if streaming or start is None:
             return None
-        pinned = any(name == "edition" and value for name, value in query)
+        pinned = bool(inner_scope.get(PINNED))
         return make_entry(
             start,
             b"".join(chunks),

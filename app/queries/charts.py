@@ -1,5 +1,5 @@
-"""The figures behind the SVG charts: one ranked year under an edition rule, one ally's
-series edition by edition."""
+"""The rows behind the SVG charts: one year's figure of every ally under an edition rule, one
+ally's series edition by edition, an indicator's name and unit (app/reports/charts.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.analysis.editions import EditionRule
-from app.errors import Unprocessable
 from app.models import Ally, Edition, Indicator, Observation
-from app.queries.editions_rule import check_edition, in_force
-from app.queries.lookups import get_ally_iso3, indicator_filter
+from app.queries.editions_rule import in_force
 
 COMPLIANCE_INDICATOR = "share_gdp"
 
@@ -43,74 +41,6 @@ class IndicatorInfo:
     id: str
     name: str
     unit: str
-
-
-@dataclass(frozen=True)
-class RankedYear:
-    """Every ally's share of GDP in one year under an edition rule."""
-
-    year: int
-    indicator: IndicatorInfo
-    rows: list[RankedRow]
-    core_editions: frozenset[str]  # editions measuring core defence expenditure
-
-
-@dataclass(frozen=True)
-class AllySeries:
-    """One ally's series of one indicator, edition by edition."""
-
-    iso3: str
-    name: str
-    indicator: IndicatorInfo
-    editions: list[str]  # the editions asked for; empty: every edition with figures
-    rows: list[SeriesRow]
-    core_editions: frozenset[str]  # editions measuring core defence expenditure
-
-
-def select_ranked(session: Session, *, rule: EditionRule, year: int | None) -> RankedYear:
-    """The ranked year (default: the newest year with figures under `rule`)."""
-    indicator = select_indicator(session, COMPLIANCE_INDICATOR)
-    if year is None:
-        year = select_latest_year(session, rule=rule, indicator=indicator.id)
-        if year is None:
-            raise Unprocessable(
-                f"No per-ally share of GDP is published under {rule.describe()}; pick another "
-                "edition (see /v1/editions).",
-                errors=[{"parameter": "edition", "in": "query", "message": "no figures"}],
-            )
-    rows = select_ranked_year(session, year=year, rule=rule, indicator=indicator.id)
-    return RankedYear(year, indicator, rows, select_core_editions(session))
-
-
-def select_core_editions(session: Session) -> frozenset[str]:
-    """Editions that measure core defence expenditure (the 2025 Hague definition)."""
-    stmt = select(Edition.id).where(Edition.expenditure_definition == "core_defence_expenditure")
-    return frozenset(session.scalars(stmt))
-
-
-def select_ally_chart(
-    session: Session, *, ally: str, indicator: str, editions: list[str] | None
-) -> AllySeries:
-    """One ally's series of one indicator in the editions asked for (repeated or comma-joined)."""
-    iso3 = get_ally_iso3(session, ally)
-    if indicator_filter(session, [indicator]) != [indicator]:
-        # An empty or comma-separated value names no single indicator (it was a 500).
-        raise Unprocessable(
-            f"indicator: {indicator[:40]!r} is not one indicator id; give one, e.g. share_gdp "
-            "(see /v1/indicators).",
-            errors=[{"parameter": "indicator", "in": "query", "message": "one indicator id"}],
-        )
-    info = select_indicator(session, indicator)
-    chosen = [e.strip() for value in editions or [] for e in value.split(",") if e.strip()]
-    if editions is not None and not chosen:
-        raise Unprocessable(
-            "edition: empty; name one or more editions, e.g. edition=2024-06&edition=2026-07, "
-            "or leave it out for every edition.",
-            errors=[{"parameter": "edition", "in": "query", "message": "empty"}],
-        )
-    rows = select_ally_series(session, iso3=iso3, indicator=indicator, editions=chosen)
-    name = select_ally_name(session, iso3)
-    return AllySeries(iso3, name, info, chosen, rows, select_core_editions(session))
 
 
 def select_latest_year(session: Session, *, rule: EditionRule, indicator: str) -> int | None:
@@ -178,8 +108,6 @@ def select_ally_series(
 
     Editions are never merged: each row keeps its edition, ordered by publication date.
     """
-    for edition in editions:
-        check_edition(session, edition)
     stmt = (
         select(
             Observation.edition_id,

@@ -27,8 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.analysis.editions import EditionRule, check_rule_arguments
-from app.errors import Unprocessable
+from app.analysis.editions import EditionRule
 from app.models import Aggregate, Edition, Observation
 
 
@@ -39,25 +38,16 @@ def rule_parameters(rule: EditionRule) -> dict[str, Any]:
     return {"rule_as_of": rule.as_of} if rule.as_of else {}
 
 
-def make_rule(session: Session, *, edition: str | None, as_of: dt.date | None) -> EditionRule:
-    """Check the parameters against the editions table; unknown or conflicting is a 4xx."""
-    check_rule_arguments(edition=edition, as_of=as_of)
-    if edition:
-        check_edition(session, edition)
-    return EditionRule(edition=edition, as_of=as_of)
-
-
 def edition_ids(session: Session) -> list[str]:
+    """The loaded editions, oldest first."""
     return list(session.scalars(select(Edition.id).order_by(Edition.published_on)))
 
 
-def check_edition(session: Session, edition: str, parameter: str = "edition") -> None:
-    known = edition_ids(session)
-    if edition not in known:
-        raise Unprocessable(
-            f"{parameter}: {edition!r} is not an edition. Known editions: {', '.join(known)}.",
-            errors=[{"parameter": parameter, "in": "query", "message": "unknown edition"}],
-        )
+def select_definitions(session: Session) -> dict[str, str]:
+    """Each edition's expenditure definition (editions.expenditure_definition)."""
+    stmt = select(Edition.id, Edition.expenditure_definition)
+    # Not dict(result): a Result has .keys() (its column names), so dict() would index it.
+    return {edition: definition for edition, definition in session.execute(stmt)}  # noqa: C416
 
 
 AnySelect = Select[*tuple[Any, ...]]

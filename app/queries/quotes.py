@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Unprocessable
+from app.folding import fold
 from app.models import Quote
 from app.queries.lookups import suggest
-from seed.contract import fold
 
 QUOTE_COLUMNS = (
     Quote.id,

@@ -1,73 +1,48 @@
 """The rows behind revisions: one figure in every edition that has it, and the figures of two
-editions side by side (analysis/revisions.py computes the changes and flips)."""
+editions side by side (app/reports/revisions.py has analysis/revisions.py compute the
+changes and flips)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.analysis.compliance import Basis
-from app.analysis.revisions import (
-    ChangeSet,
-    RevisionChain,
-    RevisionRow,
-    check_edition_pair,
-    check_subject,
-    compare_editions,
-    flip_rule,
-    revisions,
-)
-from app.errors import Unprocessable
 from app.models import Aggregate, Ally, Edition, Observation
-from app.queries.editions_rule import check_edition
-from app.queries.lookups import indicator_filter, select_ally_names, single_ally
 
 # Built once: an alias copies every column of the table, which costs more than the query.
 _OLD = aliased(Observation, name="old")
 _NEW = aliased(Observation, name="new")
 
 
-def _aggregate_codes(session: Session) -> list[str]:
+def select_aggregate_codes(session: Session) -> list[str]:
     return list(session.scalars(select(Aggregate.aggregate).distinct().order_by("aggregate")))
 
 
-def select_revisions(
-    session: Session,
-    *,
-    ally: str | None,
-    aggregate: str | None,
-    indicator: str,
-    year: int,
-) -> RevisionChain:
-    """One figure across every edition that has it, oldest edition first."""
-    check_subject(ally, aggregate)
-    indicator_filter(session, [indicator])
-    name: str | None = None
-    if ally is not None:
-        iso3 = single_ally(session, ally)
-        name = session.scalar(select(Ally.name).where(Ally.iso3 == iso3))
-        table: Any = Observation
-        stmt: Any = select(
+def select_ally_name(session: Session, iso3: str) -> str | None:
+    return session.scalar(select(Ally.name).where(Ally.iso3 == iso3))
+
+
+def select_chain(
+    session: Session, *, iso3: str | None, aggregate: str | None, indicator: str, year: int
+) -> list[tuple[Any, ...]]:
+    """One ally's (or else one aggregate's) figure in every edition that has it, oldest
+    edition first, in analysis RevisionRow's field order."""
+    table: Any
+    stmt: Any
+    if iso3 is not None:
+        table = Observation
+        stmt = select(
             Observation.value,
             Observation.unit,
             Observation.source_id,
             Observation.is_estimate,
             Observation.edition_id,
         ).where(Observation.ally_iso3 == iso3)
-        qualifier = None
     else:
-        codes = _aggregate_codes(session)
-        if aggregate not in codes:
-            raise Unprocessable(
-                f"aggregate: {aggregate!r} is not an aggregate. Known: {', '.join(codes)}.",
-                errors=[{"parameter": "aggregate", "in": "query", "message": "unknown"}],
-            )
-        iso3 = None
         table = Aggregate
-        qualifier = Aggregate.qualifier
         stmt = select(
             Aggregate.value,
             Aggregate.unit,
@@ -82,20 +57,29 @@ def select_revisions(
         .where(table.indicator_id == indicator, table.year == year)
         .order_by(Edition.published_on, table.source_id)
     )
-    rows = [
-        RevisionRow(
+    return [
+        (
             row.edition_id,
             row.published_on,
             row.expenditure_definition,
             row.value,
-            row.qualifier if qualifier is not None else None,
+            row.qualifier if iso3 is None else None,
             row.unit,
             row.source_id,
             row.is_estimate,
         )
         for row in session.execute(stmt)
     ]
-    return RevisionChain(iso3, aggregate, name, indicator, year, revisions(rows))
+
+
+def select_definitions_of(session: Session, editions: Sequence[str]) -> dict[str, str]:
+    """{edition: expenditure definition} of `editions`."""
+    return {
+        row.id: row.expenditure_definition
+        for row in session.execute(
+            select(Edition.id, Edition.expenditure_definition).where(Edition.id.in_(editions))
+        )
+    }
 
 
 def select_changes(
@@ -105,23 +89,9 @@ def select_changes(
     to_edition: str,
     indicator: str | None,
     year: int | None,
-    threshold: Decimal | None,
-    basis: Basis,
-) -> ChangeSet:
-    """Every per-ally figure whose value differs between two editions, largest change first."""
-    check_edition(session, from_edition, "from_edition")
-    check_edition(session, to_edition, "to_edition")
-    check_edition_pair(from_edition, to_edition)
-    if indicator is not None:
-        indicator_filter(session, [indicator])
-    definitions = {
-        row.id: row.expenditure_definition
-        for row in session.execute(
-            select(Edition.id, Edition.expenditure_definition).where(
-                Edition.id.in_((from_edition, to_edition))
-            )
-        )
-    }
+) -> Sequence[Sequence[Any]]:
+    """(ally, indicator, year, from value, from source, to value, to source) of every per-ally
+    figure present in both editions."""
     old, new = _OLD, _NEW
     stmt = (
         select(
@@ -149,11 +119,4 @@ def select_changes(
         stmt = stmt.where(old.indicator_id == indicator)
     if year is not None:
         stmt = stmt.where(old.year == year)
-    return compare_editions(
-        session.execute(stmt).all(),
-        select_ally_names(session),
-        from_edition=from_edition,
-        to_edition=to_edition,
-        definitions=definitions,
-        rule=flip_rule(indicator, threshold, basis),
-    )
+    return session.execute(stmt).all()

@@ -1,29 +1,17 @@
 """The rows behind the yearly totals: members, per-ally values, published group figures and
-the editions' constant-price base years, under an edition rule (analysis/totals.py sums them)."""
+the editions' constant-price base years, under an edition rule (app/reports/totals.py hands
+them to analysis/totals.py, which sums them)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.analysis.editions import EditionRule
-from app.analysis.totals import (
-    GROUPS,
-    HEADLINE_INDICATORS,
-    SHARE_INDICATOR,
-    AllyValue,
-    GroupTotal,
-    Measure,
-    Member,
-    Published,
-    check_years,
-    editions_summed,
-    published_figures,
-    refuse_mixed_base_years,
-    sum_groups,
-)
 from app.models import Aggregate, Ally, Edition, Observation
 from app.queries.editions_rule import AnySelect, in_force_template, rule_parameters
 
@@ -32,7 +20,12 @@ _MEMBERS = select(Ally.iso3, Ally.region, Ally.accession_year, Ally.in_expenditu
 )
 
 
-def _base_years(session: Session, editions: set[str]) -> list[tuple[str, int | None]]:
+def select_members(session: Session) -> Sequence[Sequence[Any]]:
+    """(iso3, region, accession year, in the expenditure tables) of every ally."""
+    return session.connection().execute(_MEMBERS).all()
+
+
+def select_base_years(session: Session, editions: set[str]) -> list[tuple[str, int | None]]:
     """(edition, constant-price base year), oldest first; none needed for one edition."""
     if len(editions) <= 1:
         return []  # one edition has one base year
@@ -44,36 +37,15 @@ def _base_years(session: Session, editions: set[str]) -> list[tuple[str, int | N
     return [(row.id, row.constant_price_base_year) for row in rows]
 
 
-def select_totals(
-    session: Session,
-    *,
-    year_from: int,
-    year_to: int,
-    measure: Measure,
-    rule: EditionRule,
-) -> list[GroupTotal]:
-    """Per year and group: the sum of per-ally values and the published figures."""
-    check_years(year_from, year_to)
-    members = [Member(*m) for m in session.connection().execute(_MEMBERS).all()]
-    rows = _per_ally(session, measure=measure, rule=rule, year_from=year_from, year_to=year_to)
-    published = _published(
-        session, measure=measure, rule=rule, year_from=year_from, year_to=year_to
-    )
-    if measure is Measure.usd_constant:
-        editions = editions_summed(rows, published, measure)
-        refuse_mixed_base_years(_base_years(session, editions), rule)
-    return sum_groups(members, rows, published, measure)
-
-
-# Statements are built once per (measure, rule mode) and run with parameters: see
+# Statements are built once per (indicator, rule mode) and run with parameters: see
 # editions_rule.in_force_template.
 @functools.cache
-def _per_ally_stmt(measure: Measure, mode: str) -> AnySelect:
+def _per_ally_stmt(indicator: str, mode: str) -> AnySelect:
     o = Observation
     return (
         select(o.ally_iso3, o.year, o.value, o.edition_id, o.source_id)
         .where(
-            o.indicator_id == measure.value,
+            o.indicator_id == indicator,
             o.year.between(bindparam("year_from"), bindparam("year_to")),
             in_force_template(mode, o),
         )
@@ -81,18 +53,19 @@ def _per_ally_stmt(measure: Measure, mode: str) -> AnySelect:
     )
 
 
-def _per_ally(
-    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
-) -> list[AllyValue]:
+def select_per_ally(
+    session: Session, *, indicator: str, rule: EditionRule, year_from: int, year_to: int
+) -> Sequence[Sequence[Any]]:
+    """(ally, year, value, edition, source) of `indicator` under `rule`, by year and ally."""
     params = {"year_from": year_from, "year_to": year_to, **rule_parameters(rule)}
-    stmt = _per_ally_stmt(measure, rule.mode)
+    stmt = _per_ally_stmt(indicator, rule.mode)
     # Core rows, fetched at once: the ORM's row processing and a fetch per row cost more
     # than the query itself.
-    return [AllyValue(*row) for row in session.connection().execute(stmt, params).all()]
+    return session.connection().execute(stmt, params).all()
 
 
 @functools.cache
-def _published_stmt(measure: Measure, mode: str) -> AnySelect:
+def _published_stmt(groups: tuple[str, ...], indicators: tuple[str, ...], mode: str) -> AnySelect:
     a = Aggregate
     return (
         select(
@@ -107,8 +80,8 @@ def _published_stmt(measure: Measure, mode: str) -> AnySelect:
             a.is_estimate,
         )
         .where(
-            a.aggregate.in_(GROUPS),
-            a.indicator_id.in_((measure.value, *HEADLINE_INDICATORS, SHARE_INDICATOR)),
+            a.aggregate.in_(groups),
+            a.indicator_id.in_(indicators),
             a.year.between(bindparam("year_from"), bindparam("year_to")),
             in_force_template(mode, a),
         )
@@ -116,9 +89,17 @@ def _published_stmt(measure: Measure, mode: str) -> AnySelect:
     )
 
 
-def _published(
-    session: Session, *, measure: Measure, rule: EditionRule, year_from: int, year_to: int
-) -> list[Published]:
-    stmt = _published_stmt(measure, rule.mode)
+def select_published(
+    session: Session,
+    *,
+    groups: tuple[str, ...],
+    indicators: tuple[str, ...],
+    rule: EditionRule,
+    year_from: int,
+    year_to: int,
+) -> Sequence[Sequence[Any]]:
+    """The published figures of `groups` and `indicators` under `rule` (aggregate, indicator,
+    year, value, qualifier, unit, edition, source, is_estimate)."""
+    stmt = _published_stmt(groups, indicators, rule.mode)
     params = {"year_from": year_from, "year_to": year_to, **rule_parameters(rule)}
-    return published_figures(session.connection().execute(stmt, params).all(), measure)
+    return session.connection().execute(stmt, params).all()

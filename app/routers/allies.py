@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
+from app.figures import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
 from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import allies as q
 from app.queries.lookups import get_ally_iso3
-from app.routers.observations import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
 from app.schemas import ListOf
 from app.schemas.allies import AllyRead
 from app.schemas.observations import ObservationPage

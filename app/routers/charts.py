@@ -9,12 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from app import charts
-from app.chart_text import TEXTS, ChartText, Lang
+from app.charts import layout
+from app.charts import svg as charts
+from app.charts.text import TEXTS, ChartText, Lang
 from app.deps import EditionRuleDep, SessionDep
+from app.edge.cache import pin_answer
 from app.edge.negotiation import media_ranges, not_acceptable
 from app.errors import problem_responses
-from app.queries import charts as q
+from app.reports import charts as report
 
 router = APIRouter(prefix="/v1/charts", tags=["charts"])
 
@@ -68,29 +70,6 @@ def _svg(body: str, filename: str, text: ChartText) -> Response:
     )
 
 
-def _footer(
-    text: ChartText,
-    sources: set[str | None],
-    editions: set[str | None],
-    rule: str,
-    core: frozenset[str],
-    *,
-    labels: bool = False,
-) -> list[str]:
-    src = ", ".join(sorted(s for s in sources if s)) or text.none
-    eds = ", ".join(sorted(e for e in editions if e)) or text.none
-    lines = [
-        text.source_line.format(sources=src),
-        text.edition_line.format(editions=eds, rule=rule),
-    ]
-    drawn = sorted(core.intersection(e for e in editions if e))
-    if drawn:
-        note = text.definition_note if len(drawn) == 1 else text.definition_note_many
-        lines.append(note.format(editions=", ".join(drawn)))
-    lines.append(text.api_line + (text.labels_note if labels else ""))
-    return lines
-
-
 @router.get(
     "/compliance.svg",
     response_class=Response,
@@ -118,9 +97,9 @@ def get_compliance_chart(
     """Every ally's defence expenditure as a share of GDP for one year, ranked, with the
     threshold line; allies without a figure (Iceland) are drawn as "no data", never as 0."""
     _check_accept(request)
-    ranked = q.select_ranked(session, rule=rule, year=year)
+    ranked = report.ranked(session, rule=rule, year=year)
     text = TEXTS[lang]
-    body = _ranked_svg(ranked, threshold, text.rule(rule.edition, rule.as_of), text)
+    body = layout.ranked_svg(ranked, threshold, text.rule(rule.edition, rule.as_of), text)
     return _svg(body, f"compliance-{ranked.year}.svg", text)
 
 
@@ -137,7 +116,7 @@ def get_ally_chart(
     indicator: Annotated[
         str,
         Query(description="Indicator id (see /v1/indicators).", examples=["share_gdp"]),
-    ] = q.COMPLIANCE_INDICATOR,
+    ] = report.COMPLIANCE_INDICATOR,
     edition: Annotated[
         list[str] | None,
         Query(
@@ -162,76 +141,9 @@ def get_ally_chart(
     """One ally's yearly figures of one indicator, one line per report edition, so that
     revisions show; estimates are hollow markers."""
     _check_accept(request)
-    data = q.select_ally_chart(session, ally=ally, indicator=indicator, editions=edition)
+    data = report.ally_series(session, ally=ally, indicator=indicator, editions=edition)
     text = TEXTS[lang]
-    return _svg(_series_svg(data, threshold, text), f"{data.iso3.lower()}-{indicator}.svg", text)
-
-
-def _ranked_svg(ranked: q.RankedYear, threshold: Decimal, rule: str, text: ChartText) -> str:
-    rows, info = ranked.rows, ranked.indicator
-    _, unit = text.indicator(info.id, info.name, info.unit)
-    threshold_label = text.with_unit(charts.fmt_decimal(threshold), unit)
-    return charts.ranked_bars(
-        [
-            charts.BarRow(
-                code=r.iso3,
-                label=text.ally(r.iso3, r.name),
-                value_text=r.value_text,
-                edition=r.edition,
-                is_estimate=r.is_estimate,
-            )
-            for r in rows
-        ],
-        title=text.compliance_title.format(year=ranked.year),
-        subtitle=text.compliance_subtitle.format(threshold=threshold_label, rule=rule),
-        axis_label=text.compliance_axis.format(unit=unit),
-        threshold=threshold,
-        threshold_label=threshold_label,
-        footer=_footer(
-            text,
-            {r.source for r in rows},
-            {r.edition for r in rows},
-            rule,
-            ranked.core_editions,
-            labels=True,
-        ),
-        text=text,
-    )
-
-
-def _series_svg(data: q.AllySeries, threshold: Decimal | None, text: ChartText) -> str:
-    """One line per edition, never merged; units named per line when editions differ."""
-    by_edition: dict[str, list[q.SeriesRow]] = {}
-    for row in data.rows:
-        by_edition.setdefault(row.edition, []).append(row)
-    units = {row.unit for row in data.rows}
-    series = [
-        charts.Series(
-            name=name,
-            points=[charts.Point(r.year, r.value_text, r.is_estimate) for r in items],
-            unit=items[0].unit if len(units) > 1 else "",
-        )
-        for name, items in by_edition.items()
-    ]
-    info = data.indicator
-    name, unit = text.indicator(info.id, info.name, info.unit)
-    threshold_label = (
-        text.with_unit(charts.fmt_decimal(threshold), unit) if threshold is not None else ""
-    )
-    return charts.line_chart(
-        series,
-        title=text.ally_title.format(ally=text.ally(data.iso3, data.name), indicator=name),
-        subtitle=text.ally_subtitle,
-        x_label=text.year,
-        y_label=f"{name} ({unit})",
-        footer=_footer(
-            text,
-            {r.source for r in data.rows},
-            set(by_edition),
-            text.selected_editions if data.editions else text.every_edition,
-            data.core_editions,
-        ),
-        threshold=threshold,
-        threshold_label=threshold_label,
-        text=text,
-    )
+    if data.editions:
+        pin_answer(request.scope)  # the editions drawn are named: the chart never changes
+    body = layout.series_svg(data, threshold, text)
+    return _svg(body, f"{data.iso3.lower()}-{indicator}.svg", text)

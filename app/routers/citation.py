@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from app import citation
 from app.deps import SessionDep
+from app.edge.cache import pin_answer
 from app.errors import problem_responses
 from app.queries.citation import select_citation
 
@@ -75,6 +76,8 @@ def get_citation(
     one) with this dataset's version, or the dataset itself when no edition is given."""
     fmt = citation.negotiate(request.headers.get("accept"), format)
     cited = select_citation(session, edition=edition)
+    if edition:
+        pin_answer(request.scope)  # an edition's publication never changes
     body, media_type, filename = citation.render(cited, fmt, base_url=str(request.base_url))
     disposition = f'inline; filename="{filename}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})

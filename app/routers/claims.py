@@ -13,7 +13,7 @@ from app.analysis.compliance import Basis
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_get, collection_response
-from app.queries import claims as q
+from app.reports import claims as report
 from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
@@ -73,7 +73,7 @@ def check_claim(
     ),
 ) -> Response:
     """Whether each edition's data supports the claim: match, mismatch or not covered."""
-    result = q.check_claim(
+    result = report.check_claim(
         session,
         indicator=indicator,
         year=year,

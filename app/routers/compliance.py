@@ -12,7 +12,7 @@ from app.analysis.compliance import Basis
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_get, collection_response
-from app.queries import compliance as q
+from app.reports import compliance as report
 from app.schemas.compliance import ComplianceHistoryRead, ComplianceRead
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
@@ -61,7 +61,7 @@ def list_compliance(
     basis: BasisParam = Basis.full_precision,
 ) -> Response:
     """Every ally's figure against the threshold, with counts, gaps and the rule applied."""
-    result = q.select_compliance(
+    result = report.compliance(
         session, year=year, indicator=indicator, threshold=threshold, basis=basis, rule=rule
     )
     body = ComplianceRead.from_result(result)
@@ -84,7 +84,7 @@ def list_compliance_history(
     basis: BasisParam = Basis.full_precision,
 ) -> Response:
     """Per year: the allies meeting the threshold, those below and those without a figure."""
-    history = q.select_compliance_history(
+    history = report.compliance_history(
         session, indicator=indicator, threshold=threshold, basis=basis, rule=rule
     )
     body = ComplianceHistoryRead.from_history(history)

@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from app.deps import SessionDep
 from app.errors import problem_responses
-from app.queries import export as q
 from app.queries.meta import select_dataset
+from app.reports import export as report
 
 router = APIRouter(prefix="/v1", tags=["export"])
 
@@ -55,7 +55,7 @@ def _download(
 )
 def get_export(session: SessionDep) -> Response:
     """Every table as the seed's CSV files, metadata.json and a README with SHA-256 sums."""
-    version, body = q.build_bundle(session)
+    version, body = report.build_bundle(session)
     return _download(session, version, body, "application/zip", ".zip")
 
 
@@ -64,9 +64,9 @@ def get_export(session: SessionDep) -> Response:
     response_model=None,
     response_class=Response,
     summary="Offline bundle (SQLite database)",
-    responses=_binary(q.SQLITE_TYPE, "The whole database as one SQLite file"),
+    responses=_binary(report.SQLITE_TYPE, "The whole database as one SQLite file"),
 )
 def get_export_sqlite(session: SessionDep) -> Response:
     """The whole database as one SQLite file (on PostgreSQL, a table-by-table copy)."""
-    version, body = q.build_sqlite(session)
-    return _download(session, version, body, q.SQLITE_TYPE, ".sqlite3")
+    version, body = report.build_sqlite(session)
+    return _download(session, version, body, report.SQLITE_TYPE, ".sqlite3")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app import __license__, __version__
-from app.citation import how_to_cite
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries import meta as q
 from app.schemas import EditionSummary, Meta, SourceSummary
+from app.terms import how_to_cite
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 

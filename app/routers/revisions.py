@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.analysis.compliance import Basis
+from app.analysis.editions import EDITION_PATTERN
 from app.deps import Limit, Offset, SessionDep
 from app.errors import problem_responses
 from app.formats import (
@@ -19,12 +20,10 @@ from app.formats import (
     page_limit,
     page_links,
 )
-from app.queries import revisions as q
+from app.reports import revisions as report
 from app.schemas.revisions import ChangesRead, RevisionsRead
 
 router = APIRouter(prefix="/v1", tags=["revisions"])
-
-EDITION = r"^\d{4}-\d{2}$"
 
 
 @collection_get(
@@ -55,7 +54,7 @@ def list_revisions(
     ] = None,
 ) -> Response:
     """The figure in publication order, with the change from the previous edition."""
-    chain = q.select_revisions(
+    chain = report.revision_chain(
         session, ally=ally, aggregate=aggregate, indicator=indicator, year=year
     )
     body = RevisionsRead.from_chain(chain)
@@ -75,10 +74,10 @@ def list_revision_changes(
     session: SessionDep,
     fmt: FormatDep,
     from_edition: Annotated[
-        str, Query(pattern=EDITION, description="Older edition.", examples=["2024-06"])
+        str, Query(pattern=EDITION_PATTERN, description="Older edition.", examples=["2024-06"])
     ],
     to_edition: Annotated[
-        str, Query(pattern=EDITION, description="Newer edition.", examples=["2025-04"])
+        str, Query(pattern=EDITION_PATTERN, description="Newer edition.", examples=["2025-04"])
     ],
     indicator: Annotated[
         str | None, Query(max_length=60, description="Indicator id.", examples=["share_gdp"])
@@ -101,7 +100,7 @@ def list_revision_changes(
 ) -> Response:
     """Figures present in both editions whose values differ, largest change first, and the
     allies whose status against the threshold flipped."""
-    result = q.select_changes(
+    result = report.changes(
         session,
         from_edition=from_edition,
         to_edition=to_edition,

@@ -11,7 +11,7 @@ from app.analysis.totals import Measure
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_get, collection_response
-from app.queries import totals as q
+from app.reports import totals as report
 from app.schemas.totals import TotalsRead
 
 router = APIRouter(prefix="/v1", tags=["totals"])
@@ -43,7 +43,7 @@ def list_totals(
     ] = Measure.usd_current,
 ) -> Response:
     """Per year: NATO total, Europe and Canada, Europe, the US and its share of the total."""
-    totals = q.select_totals(
+    totals = report.totals(
         session, year_from=year_from, year_to=year_to, measure=measure, rule=rule
     )
     body = TotalsRead.from_totals(totals, measure=measure, rule=rule)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from seed.contract import fold
+from app.folding import fold
 
 DEFINITIONS = {False: "nato_defence_expenditure", True: "core_defence_expenditure"}
 # NATO's spellings that are neither allies.csv `name` nor `iso_name`, old and new.

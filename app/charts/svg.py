@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
-from app.chart_text import EN, ChartText
+from app.charts.text import EN, ChartText
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
