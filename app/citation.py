@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import rispy
 
-from app.edge.negotiation import media_ranges, not_acceptable
+from app.edge.negotiation import Offer, choose
 from app.queries.citation import API_NAME, Cited
 
 
@@ -28,13 +28,15 @@ MEDIA_TYPES = {
     CitationFormat.bibtex: "application/x-bibtex; charset=utf-8",
     CitationFormat.ris: "application/x-research-info-systems; charset=utf-8",
 }
-# Accept media types that choose a format; any other type is a 406.
-_ACCEPTED = {
-    **{media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()},
-    "application/json": CitationFormat.csl_json,
-    "application/*": CitationFormat.csl_json,
-    "*/*": CitationFormat.csl_json,
-}
+# What each style offers to negotiation: a JSON reader takes CSL-JSON, the first offered.
+OFFERS = [
+    Offer(
+        fmt.value,
+        media.split(";")[0],
+        ("application/json",) if fmt is CitationFormat.csl_json else (),
+    )
+    for fmt, media in MEDIA_TYPES.items()
+]
 EXTENSIONS = {
     CitationFormat.csl_json: "json",
     CitationFormat.bibtex: "bib",
@@ -51,16 +53,11 @@ TYPES = {
 
 
 def negotiate(accept: str | None, explicit: CitationFormat | None) -> CitationFormat:
-    """`?format=` wins; else the first format Accept names; CSL-JSON (JSON) by default."""
+    """`?format=` wins; else the first style Accept takes (app/edge/negotiation.py); CSL-JSON
+    (JSON) by default."""
     if explicit is not None:
         return explicit
-    for media in media_ranges(accept or "*/*"):
-        if media in _ACCEPTED:
-            return _ACCEPTED[media]
-    raise not_acceptable(
-        f"Accept: {(accept or '')[:200]}",
-        [f"{media.split(';')[0]} (format={fmt.value})" for fmt, media in MEDIA_TYPES.items()],
-    )
+    return CitationFormat(choose(accept, None, OFFERS).value)
 
 
 def cite_key(cited: Cited) -> str:

@@ -10,10 +10,11 @@ from starlette.responses import Response
 
 from app.analysis.editions import EditionRule
 from app.deps import Limit, Offset, SessionDep
-from app.edge.negotiation import Format
 from app.formats import (
+    Format,
     FormatDep,
     collection_response,
+    csv_example,
     link_header,
     page_limit,
     page_links,
@@ -24,13 +25,8 @@ from app.reports.observations import FigureFilters, figures
 from app.schemas import EditionRuleRead
 from app.schemas.observations import ObservationPage, ObservationRead
 
-OBSERVATIONS_CSV = (
-    "indicator,ally,year,value,value_text,unit,edition,is_estimate,source,notes,ally_name,"
-    "edition_published_on,expenditure_definition\r\n"
-    'share_gdp,POL,2024,4.120190989357147,4.120190989357147,"% of GDP (NATO ""share of real '
-    'GDP"", based on 2015 prices)",2024-06,true,nato-def-exp-2024-xlsx,,Poland,2024-06-17,'
-    "nato_defence_expenditure\r\n"
-)
+# The CSV example of both figure routes, from the item model's field examples.
+OBSERVATIONS_CSV = csv_example(ObservationRead)
 
 
 def figure_filters(

@@ -3,14 +3,20 @@ types, headers, statuses), declared once here on top of what FastAPI derives fro
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from app import __license__
 from app.edge.cache import NO_CACHE_PATHS
 from app.errors import problem_responses
+from app.formats.registry import OTHER_FORMATS, TWINS, listed, twin_of
+from app.formats.routes import get_format
 from app.schemas import Problem
 
 # Every tag an operation uses, in the order the docs list them (Redocly and Spectral want each
@@ -38,16 +44,9 @@ CONTACT = {"name": "NATO defence expenditure API maintainers"}
 # figure names its source); NATO has given them no licence, so none is claimed here.
 LICENSE = {"name": __license__, "identifier": __license__}
 
-# The one declaration of what a collection's 200 answers besides JSON (app/formats.py renders
-# each one); a new format is one more line here.
-COLLECTION_FORMATS: dict[str, str] = {
-    "text/csv": "CSV (`?format=csv` or `Accept: text/csv`): RFC 4180, UTF-8, CRLF line ends, "
-    "header = the JSON item keys",
-    "application/x-ndjson": "NDJSON (`?format=ndjson` or `Accept: application/x-ndjson`): one "
-    "JSON item per line",
-}
-# The one-format twin operations of a collection (`/v1/observations.csv`, app/formats.py).
-TWIN_FORMATS = frozenset(COLLECTION_FORMATS)
+# What a collection's 200 answers besides JSON, and its twin operations: the registry's.
+COLLECTION_FORMATS: dict[str, str] = {spec.media_type: spec.description for spec in OTHER_FORMATS}
+TWIN_FORMATS = frozenset(spec.media_type for spec in TWINS)
 # Downloads that answer byte ranges (app/edge/ranges.py).
 RANGED = frozenset({"application/zip", "application/vnd.sqlite3"})
 
@@ -93,7 +92,8 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "examples": [5]},
     },
 }
-_FORMAT_REF = "#/components/schemas/Format"
+# The description of the 422 FastAPI adds to an operation with parameters.
+_FASTAPI_422 = "Validation Error"
 # FastAPI's own 422 shape, unused once every 422 is declared as problem+json.
 _UNUSED = ("HTTPValidationError", "ValidationError")
 
@@ -102,12 +102,35 @@ def _header(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/headers/{name}"}
 
 
-def _negotiates(operation: dict[str, Any]) -> bool:
-    """A collection: it takes `format` (the Format enum) and renders every COLLECTION_FORMATS."""
-    return any(
-        param["name"] == "format" and _FORMAT_REF in str(param.get("schema"))
-        for param in operation.get("parameters", [])
-    )
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def _collections(routes: Iterable[BaseRoute]) -> tuple[set[str], set[str]]:
+    """The paths of the collections (they negotiate: `get_format`) and of their twins."""
+    negotiating = {
+        context.path_format or ""
+        for context in iter_route_contexts(list(routes))
+        if isinstance(route := context.original_route, APIRoute)
+        and get_format in _calls(route.dependant)
+    }
+    twins = {path for path in negotiating if twin_of(path) is not None}
+    return negotiating - twins, twins
+
+
+def _drop_format(operation: dict[str, Any]) -> None:
+    """A twin's format is its path's: its document takes no `format`; one left with no
+    parameter drops the 422 FastAPI added for it (a 422 the route declares stays)."""
+    parameters = [p for p in operation.get("parameters", []) if p["name"] != "format"]
+    if parameters:
+        operation["parameters"] = parameters
+        return
+    operation.pop("parameters", None)
+    responses = operation["responses"]
+    if responses.get("422", {}).get("description") == _FASTAPI_422:
+        del responses["422"]
 
 
 def _declare_collection(ok: dict[str, Any]) -> None:
@@ -116,13 +139,14 @@ def _declare_collection(ok: dict[str, Any]) -> None:
     for media_type in COLLECTION_FORMATS:
         ok["content"].setdefault(media_type, {})["schema"] = {"type": "string"}
     formats = "; ".join(COLLECTION_FORMATS.values())
+    names = listed([spec.format.value.upper() for spec in OTHER_FORMATS])
     ok["description"] = (
-        f"The collection as JSON (the default: one page), or as {formats}; CSV and NDJSON "
+        f"The collection as JSON (the default: one page), or as {formats}; {names} "
         "hold every matching item unless `limit` or `offset` is given."
     )
 
 
-def _declare_headers(path: str, operation: dict[str, Any]) -> None:
+def _declare_headers(path: str, operation: dict[str, Any], collection: bool) -> None:
     responses = operation["responses"]
     ok = responses["200"]
     headers: dict[str, Any] = {}
@@ -137,7 +161,7 @@ def _declare_headers(path: str, operation: dict[str, Any]) -> None:
     content = set(ok.get("content", {}))
     if content - {"application/json", "text/plain"}:
         headers["Content-Disposition"] = _header("Content-Disposition")
-    if _negotiates(operation) or content & TWIN_FORMATS:
+    if collection or content & TWIN_FORMATS:
         headers["X-Total-Count"] = _header("X-Total-Count")
     if content & RANGED:
         headers |= {
@@ -162,20 +186,23 @@ def _declare_ranges(responses: dict[str, Any], headers: dict[str, Any]) -> None:
     }
 
 
-def _complete(schema: dict[str, Any]) -> None:
+def _complete(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
     """Say what the API really sends (the linters and schemathesis check it): every 422 is
     problem+json (FastAPI documents its own JSON shape), a 503 says when to retry, a
     collection answers each of COLLECTION_FORMATS, and the cache's headers and 304."""
+    collections, twins = _collections(routes)
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
+            if path in twins:
+                _drop_format(operation)
             responses = operation["responses"]
             if "422" in responses:
                 responses["422"] = problem_responses(422)[422]
             if "503" in responses:
                 responses["503"]["headers"] = {"Retry-After": _header("Retry-After")}
-            if _negotiates(operation):
+            if path in collections:
                 _declare_collection(responses["200"])
-            _declare_headers(path, operation)
+            _declare_headers(path, operation, path in collections)
     components = schema.setdefault("components", {})
     components["headers"] = HEADERS
     schemas = components.setdefault("schemas", {})
@@ -201,7 +228,7 @@ def install_openapi(app: FastAPI) -> None:
                 contact=CONTACT,
                 license_info=LICENSE,
             )
-            _complete(schema)
+            _complete(schema, app.routes)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.edge.negotiation import Format, choose_coding, media_ranges, negotiate
+from app.edge.negotiation import choose_coding, media_ranges
 from app.errors import NotAcceptable
+from app.formats import Format, negotiate
 
 
 @pytest.mark.parametrize(

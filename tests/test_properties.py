@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.config import DEFAULT_DATA_DIR
-from app.edge.negotiation import Format, negotiate
 from app.errors import NotAcceptable
+from app.formats import Format, negotiate
 from seed import contract, loader
 from seed.contract import CellError
 from seed.loader import SeedError

@@ -1,32 +1,23 @@
-"""Accept and Accept-Encoding, parsed in one place: which format and which coding to answer."""
+"""Accept and Accept-Encoding, parsed in one place: which of a resource's offers and which
+coding to answer. Generic: the offers themselves (formats, citation styles, SVG) are the
+app's (app/formats/registry.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
+from dataclasses import dataclass
 
 from app.errors import NotAcceptable
 
 
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    ndjson = "ndjson"
+@dataclass(frozen=True)
+class Offer:
+    """One representation a resource offers: its `format=` value, its media type (as a 406
+    lists it) and the Accept media ranges it meets besides its own type and the wildcards."""
 
-
-MEDIA_TYPES = {
-    Format.json: "application/json",
-    Format.csv: "text/csv",
-    Format.ndjson: "application/x-ndjson",
-}
-# Media ranges of Accept that each format meets, wildcards aside (a problem+json reader
-# takes the JSON of a success).
-_MEETS = {
-    Format.json: ("application/json", "application/problem+json"),
-    Format.csv: ("text/csv",),
-    Format.ndjson: ("application/x-ndjson",),
-}
-ALL_FORMATS = tuple(Format)
+    value: str
+    media_type: str
+    meets: tuple[str, ...] = ()
 
 
 def _weighted(header: str) -> list[tuple[str, float]]:
@@ -70,37 +61,33 @@ def choose_coding(accept_encoding: str) -> str:
     return "identity"
 
 
-def negotiate(
-    accept: str | None, explicit: str | None, offered: Sequence[Format] = ALL_FORMATS
-) -> Format:
+def choose(accept: str | None, explicit: str | None, offered: Sequence[Offer]) -> Offer:
     """`?format=` wins; else the first of `offered` that Accept takes, in the client's order of
     preference (`*/*` and `type/*` take the first offered of that type); no Accept: the first
     offered. Anything else is a 406 that names what this resource offers."""
     if explicit is not None:
-        for fmt in offered:
-            if explicit == fmt.value:
-                return fmt
+        for offer in offered:
+            if explicit == offer.value:
+                return offer
         raise not_acceptable(f"format={explicit[:40]}", offered)
     if not accept:
         return offered[0]
     for media in media_ranges(accept):
-        for fmt in offered:
-            if media in _MEETS[fmt] or media == "*/*":
-                return fmt
-            if media.endswith("/*") and MEDIA_TYPES[fmt].startswith(media[:-1]):
-                return fmt
+        for offer in offered:
+            if media == offer.media_type or media in offer.meets or media == "*/*":
+                return offer
+            if media.endswith("/*") and offer.media_type.startswith(media[:-1]):
+                return offer
     raise not_acceptable(f"Accept: {accept[:200]}", offered)
 
 
-def not_acceptable(asked: str, offered: Sequence[Format | str]) -> NotAcceptable:
+def not_acceptable(asked: str, offered: Sequence[Offer]) -> NotAcceptable:
     """The one 406 of the API: what was asked, and every representation this resource offers
     (media type and `format=` value), also listed in the `available` member."""
-    offers = [
-        f"{MEDIA_TYPES[o]} (format={o.value})" if isinstance(o, Format) else o for o in offered
-    ]
+    offers = [f"{o.media_type} (format={o.value})" for o in offered]
     listing = offers[0] if len(offers) == 1 else ", ".join(offers[:-1]) + " or " + offers[-1]
     only = " only" if len(offers) == 1 else ""
     return NotAcceptable(
         f"Cannot answer with {asked}. This resource is available as {listing}{only}.",
-        available=[MEDIA_TYPES[o] if isinstance(o, Format) else o.split(" ")[0] for o in offered],
+        available=[o.media_type for o in offered],
     )

@@ -10,7 +10,14 @@ from starlette.responses import Response
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.figures import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
-from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
+from app.formats import (
+    FormatDep,
+    JsonOnlyDep,
+    collection_get,
+    collection_response,
+    csv_example,
+    csv_responses,
+)
 from app.queries import allies as q
 from app.queries.lookups import get_ally_iso3
 from app.schemas import ListOf
@@ -19,15 +26,7 @@ from app.schemas.observations import ObservationPage
 
 router = APIRouter(prefix="/v1", tags=["allies"])
 
-ALLIES_CSV = (
-    "iso3,iso2,iso_numeric,name,name_fr,iso_name,accession_year,accession_date,region,currency,"
-    "nato_currency_label,in_expenditure_tables,national_2pct_commitment_2024_06,"
-    "latest_share_gdp,latest_share_gdp_text,latest_share_gdp_year,latest_share_gdp_edition,"
-    "latest_share_gdp_is_estimate,latest_share_gdp_source,"
-    "latest_share_gdp_expenditure_definition,notes\r\n"
-    "POL,PL,616,Poland,Pologne,Poland,1999,,europe,PLN,Zlotys,true,true,4.68,4.68,2026,2026-07,true,"
-    "leave-the-gun-nato-defence-2026-extract,core_defence_expenditure,\r\n"
-)
+ALLIES_CSV = csv_example(AllyRead)
 
 AllyCode = Annotated[
     str,

@@ -14,7 +14,7 @@ from app.charts import svg as charts
 from app.charts.text import TEXTS, ChartText, Lang
 from app.deps import EditionRuleDep, SessionDep
 from app.edge.cache import pin_answer
-from app.edge.negotiation import media_ranges, not_acceptable
+from app.edge.negotiation import Offer, choose
 from app.errors import problem_responses
 from app.reports import charts as report
 
@@ -27,7 +27,7 @@ SVG_OK: dict[int | str, dict[str, Any]] = {
         "content": {charts.SVG_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
     }
 }
-SVG_ACCEPTS = frozenset({charts.SVG_MEDIA_TYPE, "image/*", "*/*"})
+SVG = Offer("svg", charts.SVG_MEDIA_TYPE)
 
 Threshold = Annotated[
     Decimal,
@@ -54,9 +54,8 @@ LangQuery = Annotated[
 
 
 def _check_accept(request: Request) -> None:
-    accept = request.headers.get("accept")
-    if accept and not any(media in SVG_ACCEPTS for media in media_ranges(accept)):
-        raise not_acceptable(f"Accept: {accept[:200]}", [f"{charts.SVG_MEDIA_TYPE} (format=svg)"])
+    """SVG alone: an Accept that excludes it is a 406 (`format` takes only svg)."""
+    choose(request.headers.get("accept"), None, [SVG])
 
 
 def _svg(body: str, filename: str, text: ChartText) -> Response:

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from app.deps import IsoDate, Limit, Offset, SessionDep
-from app.edge.negotiation import Format
 from app.errors import problem_responses
 from app.formats import (
+    Format,
     FormatDep,
     JsonOnlyDep,
     collection_get,
