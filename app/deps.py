@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.analysis.editions import EDITION_PATTERN, EditionRule, make_rule
-from app.edge.cache import pin_answer
+from app.edge.pinned import pin_answer
 from app.errors import BadRequest, ServiceUnavailable, UnknownParameter
 from app.formats import get_json_only
 from app.queries.editions_rule import edition_ids

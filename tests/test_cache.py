@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.db import make_engine
-from app.edge.cache import ResponseCache, normalize_query, pin_answer
+from app.edge.cache import ResponseCache
+from app.edge.keys import normalize_query
+from app.edge.pinned import pin_answer
 from app.edge.representation import compress, etag_matches
 from app.main import create_app, create_asgi
 from app.migrate import upgrade

@@ -28,7 +28,7 @@ enters FastAPI's middleware, routing or validation.
 - Answers: what is stored, and how ETags, 304 and compression are made, is
   app.edge.representation's; the Cache-Control it applies unless the route set its own is
   `public, max-age=31536000, immutable` when the route declared its answer pinned to editions
-  (`pin_answer`: the edition-rule dependency does when `edition=` is given), else
+  (app.edge.pinned: the edition-rule dependency does when `edition=` is given), else
   `public, max-age=<cache_max_age>`. The cache never guesses it from a parameter's name.
 """
 
@@ -39,28 +39,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
-import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.edge.keys import Key, RawKey, normalize_query, raw_key
 from app.edge.negotiation import choose_coding
+from app.edge.pinned import IMMUTABLE, PINNED
 from app.edge.ranges import answer_range
 from app.edge.representation import Entry, Hit, etag_matches, make_entry, storable
+from app.edge.version import VersionProbe
 
-IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-# The scope key a route sets when its answer is pinned to published editions (immutable).
-PINNED = "nato.pinned"
-
-
-def pin_answer(scope: Scope) -> None:
-    """Declare the answer of this request pinned to editions, which never change: the cache
-    serves it as immutable."""
-    scope[PINNED] = True
-
-
 # Request headers stripped before a miss reaches the application: the cache answers
 # conditionals and compresses, so the application always renders the full identity body.
 _STRIPPED = frozenset(
@@ -87,15 +77,6 @@ async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
-    """A request's cache identity (`id`) and what a miss needs to render it."""
-
-    id: str
-    query: tuple[tuple[str, str], ...]
-    coding: str
-
-
 @dataclass(slots=True)
 class CacheStats:
     hits: int = 0
@@ -103,74 +84,6 @@ class CacheStats:
     not_modified: int = 0
     evictions: int = 0
     invalidations: int = 0
-
-
-RawKey = tuple[str, bytes, bytes, bytes, bytes, bytes]
-
-
-def raw_key(scope: Scope, headers: dict[bytes, bytes]) -> RawKey:
-    """What a request's answer depends on, as sent: path, query, Accept, Accept-Encoding,
-    Host, Origin. Normalised (and memoised) into a Key by ResponseCache._key."""
-    return (
-        scope["path"],
-        scope["query_string"],
-        headers.get(b"accept", b""),
-        headers.get(b"accept-encoding", b""),
-        headers.get(b"host", b""),
-        headers.get(b"origin", b""),
-    )
-
-
-def normalize_query(raw: bytes) -> tuple[tuple[str, str], ...]:
-    """Parameters sorted by name; a repeated parameter keeps its values' order (stable sort)."""
-    if not raw:
-        return ()
-    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-    return tuple(sorted(pairs, key=lambda pair: pair[0]))
-
-
-class VersionProbe:
-    """The dataset version, re-read at most every `interval` seconds (0: on every call).
-
-    One read at a time: while it runs, callers get the version known before it, or, when
-    none is known yet (the first read after start), wait for it; so the requests of a
-    burst at start-up are cached like any other (issue 12: they bypassed the cache)."""
-
-    def __init__(self, read: Callable[[], str | None], interval: float) -> None:
-        self._read = read
-        self._interval = interval
-        self.version: str | None = None
-        self.next_check = 0.0
-        self._reading: asyncio.Future[str | None] | None = None
-
-    async def current(self) -> str | None:
-        """The version to serve now, re-read when due."""
-        if self._reading is not None:
-            if self.version is not None:
-                return self.version
-            return await asyncio.shield(self._reading)
-        if time.perf_counter() < self.next_check:
-            return self.version
-        return await self.refresh()
-
-    async def refresh(self) -> str | None:
-        """Re-read the version in a worker thread (the event loop never waits on the DB)."""
-        reading = self._reading = asyncio.get_running_loop().create_future()
-        try:
-            self.version = await anyio.to_thread.run_sync(self._safe_read)
-        finally:
-            self._reading = None
-            self.next_check = time.perf_counter() + self._interval
-            reading.set_result(self.version)
-        return self.version
-
-    def _safe_read(self) -> str | None:
-        try:
-            return self._read()
-        except Exception:
-            # Unreadable (database down, not migrated): pass requests through to the
-            # application, which answers 503 in the API's one error shape.
-            return None
 
 
 class ResponseCache:

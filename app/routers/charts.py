@@ -13,8 +13,8 @@ from app.charts import layout
 from app.charts import svg as charts
 from app.charts.text import TEXTS, ChartText, Lang
 from app.deps import EditionRuleDep, SessionDep
-from app.edge.cache import pin_answer
 from app.edge.negotiation import Offer, choose
+from app.edge.pinned import pin_answer
 from app.errors import problem_responses
 from app.reports import charts as report
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app import citation
 from app.deps import SessionDep
-from app.edge.cache import pin_answer
+from app.edge.pinned import pin_answer
 from app.errors import problem_responses
 from app.queries.citation import select_citation
 
