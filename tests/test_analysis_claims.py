@@ -25,7 +25,7 @@ def test_a_value_matches_when_the_figure_rounds_half_up_to_it() -> None:
     result = judge_value(
         rows, EDITIONS, ally="USA", indicator="share_gdp", year=2024, value=Decimal("3.2")
     )
-    assert [(v.edition, v.verdict, v.compared) for v in result.verdicts] == [
+    assert [(v.edition, v.verdict, v.compared_text) for v in result.verdicts] == [
         ("2024-06", "mismatch", "3.4"),
         ("2025-04", "match", "3.2"),
         ("2025-08", "not_covered", None),
@@ -43,7 +43,7 @@ def test_the_claims_decimals_set_the_precision() -> None:
     result = judge_value(
         rows, EDITIONS, ally="USA", indicator="share_gdp", year=2024, value=Decimal("3.21")
     )
-    assert (result.verdicts[0].verdict, result.verdicts[0].compared) == ("match", "3.21")
+    assert (result.verdicts[0].verdict, result.verdicts[0].compared_text) == ("match", "3.21")
 
 
 def _figure(ally: str, value: str, edition: str, source: str = "s") -> Figure:
@@ -68,7 +68,8 @@ def test_a_count_is_decided_only_when_every_ally_has_a_figure() -> None:
         rule=ComplianceRule("share_gdp", Decimal("2"), Basis.full_precision),
     )
     assert [
-        (v.edition, v.verdict, v.value, v.covered, v.published_count) for v in result.verdicts
+        (v.edition, v.verdict, v.value_text, v.covered_allies, v.published_count)
+        for v in result.verdicts
     ] == [
         ("2024-06", "match", "2", 2, "2"),
         ("2025-04", "not_covered", "1", 1, None),
@@ -87,7 +88,9 @@ def test_an_ally_that_had_not_joined_does_not_leave_the_count_open() -> None:
     decided = judge_count(
         figures, editions, names, {}, year=2019, count=1, rule=rule, joined=joined
     )
-    assert [(v.verdict, v.value, v.covered) for v in decided.verdicts] == [("match", "1", 1)]
+    assert [(v.verdict, v.value_text, v.covered_allies) for v in decided.verdicts] == [
+        ("match", "1", 1)
+    ]
     # Without accession dates Finland could still be at 2%: the edition cannot decide.
     open_count = judge_count(figures, editions, names, {}, year=2019, count=1, rule=rule)
     assert open_count.verdicts[0].verdict == "not_covered"

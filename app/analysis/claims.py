@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.analysis.compliance import ICELAND, ComplianceRule, Figure, Membership, classify
-from app.analysis.decimals import decimal_text
+from app.analysis.decimals import decimal_text, number_or_none
 from app.analysis.editions import EditionRule
 from app.errors import BadRequest
 
@@ -28,15 +28,23 @@ EditionInfo = tuple[str, dt.date, str]
 
 @dataclass(frozen=True)
 class Verdict:
+    """What one edition says about a claim; the fields are the answer's (schemas/claims.py
+    copies them by name)."""
+
     edition: str
     published_on: dt.date
-    definition: str
+    expenditure_definition: str
     verdict: str
-    value: str | None = None
-    compared: str | None = None
+    value_text: str | None = None  # the edition's figure, or its computed count
+    compared_text: str | None = None  # value claims: the figure rounded as the claim
     source: str | None = None
-    covered: int | None = None
+    covered_allies: int | None = None  # count claims: allies with a figure
     published_count: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        """`value_text` as a JSON number (exactly the decimal, never rounded)."""
+        return number_or_none(self.value_text)
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,8 @@ def judge_value(
                     published_on,
                     definition,
                     "match" if compared == value else "mismatch",
-                    value=figure,
-                    compared=decimal_text(compared),
+                    value_text=figure,
+                    compared_text=decimal_text(compared),
                     source=source,
                 )
             )
@@ -135,7 +143,7 @@ def judge_count(
                     published_on,
                     definition,
                     "not_covered",
-                    covered=0,
+                    covered_allies=0,
                     published_count=published.get(edition),
                 )
             )
@@ -163,9 +171,9 @@ def judge_count(
                 published_on,
                 definition,
                 verdict,
-                value=str(meeting),
+                value_text=str(meeting),
                 source=", ".join(sorted({f.source for f in of_edition})),
-                covered=len(summary.meeting) + len(summary.below),
+                covered_allies=len(summary.meeting) + len(summary.below),
                 published_count=published.get(edition),
             )
         )

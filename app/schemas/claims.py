@@ -7,13 +7,13 @@ import datetime as dt
 from pydantic import Field
 
 from app.analysis import claims as k
-from app.analysis.decimals import number_or_none
 from app.schemas import Schema
 
 
 class ClaimVerdict(Schema):
     """What one edition says about the claim."""
 
+    # The fields are analysis.claims.Verdict's, copied by name (no mapper).
     edition: str = Field(examples=["2025-04"])
     published_on: dt.date
     expenditure_definition: str
@@ -40,21 +40,6 @@ class ClaimVerdict(Schema):
         examples=["22"],
     )
 
-    @classmethod
-    def from_verdict(cls, v: k.Verdict) -> ClaimVerdict:
-        return cls(
-            edition=v.edition,
-            published_on=v.published_on,
-            expenditure_definition=v.definition,
-            verdict=v.verdict,
-            value=number_or_none(v.value),
-            value_text=v.value,
-            compared_text=v.compared,
-            source=v.source,
-            covered_allies=v.covered,
-            published_count=v.published_count,
-        )
-
 
 class ClaimRead(Schema):
     claim: str = Field(examples=["USA share_gdp 2024 = 3.19"])
@@ -76,6 +61,6 @@ class ClaimRead(Schema):
             supported_by=result.editions_with("match"),
             contradicted_by=result.editions_with("mismatch"),
             not_covered_by=result.editions_with("not_covered"),
-            items=[ClaimVerdict.from_verdict(v) for v in result.verdicts],
+            items=[ClaimVerdict.model_validate(v) for v in result.verdicts],
             total=len(result.verdicts),
         )
