@@ -1,1 +1,1 @@
-"""HTTP routers, one module per resource; handlers stay thin and call one query."""
+"""HTTP routers, one module per resource; handlers stay thin and call one report or one query."""
