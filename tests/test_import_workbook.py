@@ -16,17 +16,8 @@ from typer.testing import CliRunner
 from app.cli import cli
 from tests.conftest import data_rows
 
-# NATO's unmodified workbook of June 2024, in ../shared/fixtures beside the repository.
-WORKBOOK = next(
-    (
-        found
-        for parent in Path(__file__).resolve().parents
-        if (
-            found := parent / "shared" / "fixtures" / "240617-def-exp-2024-TABLES-en.xlsx"
-        ).is_file()
-    ),
-    Path("../shared/fixtures/240617-def-exp-2024-TABLES-en.xlsx"),
-)
+# NATO's unmodified workbook of June 2024, copied into the repository (tests/fixtures/README.md).
+WORKBOOK = Path(__file__).parent / "fixtures" / "240617-def-exp-2024-TABLES-en.xlsx"
 SOURCE_2024 = "nato-def-exp-2024-xlsx"
 CONSTANT_MONEY = {
     "ncu_constant",

@@ -1,6 +1,6 @@
 """Read NATO's "Defence Expenditure of NATO Countries" workbook into the data files as an edition.
 
-The workbook is read by meaning, not by cell address (see ../shared/fixtures/README.md for the
+The workbook is read by meaning, not by cell address (see tests/fixtures/README.md for the
 layout NATO keeps every year): a table is found by its title (`Table 3 : ...`), a block by its
 caption (`Share of real GDP (%)`), a year by the header row (2014, '2019', '2024e'), an ally by
 its name in NATO's old or new spelling. Values are kept as the cells hold them: the text of a
