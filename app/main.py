@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from email.utils import format_datetime
 from pathlib import Path
 
 import fastapi_offline
@@ -30,7 +32,7 @@ from app.edge.metrics import Metrics
 from app.edge.security import SecurityHeaders, html_csp
 from app.errors import install_error_handlers, problem_responses
 from app.logging import access_logger, configure_logging
-from app.models import dataset_version
+from app.models import DatasetVersion, dataset_version, newest_dataset
 from app.openapi import install_openapi
 from app.routers import (
     allies,
@@ -135,26 +137,37 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.dispose()
 
 
-def _version_reader(app: FastAPI) -> Callable[[], str | None]:
-    """The response cache's dataset-version reader, through the lifespan's session factory.
+def _version_reader(
+    app: FastAPI,
+) -> tuple[Callable[[], str | None], Callable[[str], bytes | None]]:
+    """The response cache's dataset-version reader, through the lifespan's session factory,
+    and the Last-Modified of a version read (when it was loaded, an HTTP date).
 
     A new version (a re-seed, or a database restored in place) also renews the pool's
     connections (app.db.renewable): new ones open on what is there now (SQLite files are
     also followed by their identity, app.db)."""
     seen: list[str | None] = [None]
+    loaded: dict[str, bytes] = {}
 
     def read() -> str | None:
         factory = getattr(app.state, "sessionmaker", None)
         if factory is None:  # lifespan not started yet
             return None
         with factory() as session:
-            version = dataset_version(session)
+            stamp = session.execute(
+                newest_dataset(DatasetVersion.version, DatasetVersion.loaded_at)
+            ).first()
+        version = None if stamp is None else stamp.version
+        if stamp is not None and version not in loaded:
+            loaded.clear()  # one version is served at a time
+            when = stamp.loaded_at.replace(tzinfo=stamp.loaded_at.tzinfo or dt.UTC)
+            loaded[stamp.version] = format_datetime(when.astimezone(dt.UTC), usegmt=True).encode()
         if seen[0] is not None and version != seen[0]:
             app.state.renew_connections()
         seen[0] = version
         return version
 
-    return read
+    return read, loaded.get
 
 
 def _with_csp(page: HTMLResponse) -> HTMLResponse:
@@ -256,7 +269,10 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After", "X-Total-Count"],
         max_age=3600,
     )
-    cache = ResponseCache(SecurityHeaders(cors), settings, read_version=_version_reader(app))
+    read_version, last_modified = _version_reader(app)
+    cache = ResponseCache(
+        SecurityHeaders(cors), settings, read_version=read_version, last_modified=last_modified
+    )
     app.state.metrics.cache_stats = cache.stats
     app.state.metrics.access_log = access_logger(settings)
     limits = Limits(

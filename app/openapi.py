@@ -47,8 +47,6 @@ LICENSE = {"name": __license__, "identifier": __license__}
 # What a collection's 200 answers besides JSON, and its twin operations: the registry's.
 COLLECTION_FORMATS: dict[str, str] = {spec.media_type: spec.description for spec in OTHER_FORMATS}
 TWIN_FORMATS = frozenset(spec.media_type for spec in TWINS)
-# Downloads that answer byte ranges (app/edge/ranges.py).
-RANGED = frozenset({"application/zip", "application/vnd.sqlite3"})
 
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
@@ -76,11 +74,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "examples": [403]},
     },
     "Accept-Ranges": {
-        "description": "`bytes`: the download answers `Range` (resume with `curl -C -`).",
+        "description": "`bytes`: the answer answers one `Range` (resume a download with "
+        "`curl -C -`; polars and DuckDB read by URL with ranged GETs).",
         "schema": {"type": "string", "examples": ["bytes"]},
     },
     "Last-Modified": {
-        "description": "When the dataset was loaded; `If-Range` may name it or the ETag.",
+        "description": "When the dataset was loaded; `If-Modified-Since` (when no "
+        "`If-None-Match` is sent) gets a 304, `If-Range` may name it or the ETag.",
         "schema": {"type": "string", "examples": ["Mon, 30 Nov 2026 12:29:57 GMT"]},
     },
     "Content-Range": {
@@ -152,8 +152,13 @@ def _declare_headers(path: str, operation: dict[str, Any], collection: bool) -> 
     headers: dict[str, Any] = {}
     if path not in NO_CACHE_PATHS:
         headers |= {"ETag": _header("ETag"), "Cache-Control": _header("Cache-Control")}
+        headers |= {
+            "Accept-Ranges": _header("Accept-Ranges"),
+            "Last-Modified": _header("Last-Modified"),
+        }
         responses["304"] = {
-            "description": "Not modified: `If-None-Match` names the current ETag; no body.",
+            "description": "Not modified: `If-None-Match` names the current ETag (or, without "
+            "it, `If-Modified-Since` is not before `Last-Modified`); no body.",
             "headers": dict(headers),
         }
     if any(param["name"] == "offset" for param in operation.get("parameters", [])):
@@ -163,18 +168,31 @@ def _declare_headers(path: str, operation: dict[str, Any], collection: bool) -> 
         headers["Content-Disposition"] = _header("Content-Disposition")
     if collection or content & TWIN_FORMATS:
         headers["X-Total-Count"] = _header("X-Total-Count")
-    if content & RANGED:
-        headers |= {
-            "Accept-Ranges": _header("Accept-Ranges"),
-            "Last-Modified": _header("Last-Modified"),
-        }
+    if path not in NO_CACHE_PATHS:
         _declare_ranges(responses, headers)
     if headers:
         ok["headers"] = headers
 
 
+_TWIN_PAGING = {
+    "limit": "Page size, 1 to 1000. Without `limit` and `offset`, every matching item.",
+    "offset": "Index of the first item of a page. Without `limit` and `offset`, every "
+    "matching item.",
+}
+
+
+def _whole_by_default(operation: dict[str, Any]) -> None:
+    """A one-format twin declares no default `limit`/`offset`: Swagger's "Try it out" sends
+    a parameter's default, which would make the whole table a page of 100."""
+    for param in operation.get("parameters", []):
+        if param["name"] in _TWIN_PAGING:
+            param["schema"].pop("default", None)
+            param["description"] = param["schema"]["description"] = _TWIN_PAGING[param["name"]]
+
+
 def _declare_ranges(responses: dict[str, Any], headers: dict[str, Any]) -> None:
-    """A download's 206 (one byte range of the 200's body) and 416 (past the end)."""
+    """A stored answer's 206 (one byte range of the 200's body, as coded) and 416 (past the
+    end)."""
     responses["206"] = {
         "description": "The bytes `Range` asked for (one range; `If-Range` honoured).",
         "headers": {**headers, "Content-Range": _header("Content-Range")},
@@ -195,6 +213,7 @@ def _complete(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
         for operation in item.values():
             if path in twins:
                 _drop_format(operation)
+                _whole_by_default(operation)
             responses = operation["responses"]
             if "422" in responses:
                 responses["422"] = problem_responses(422)[422]

@@ -129,6 +129,7 @@ def test_a_repeat_is_served_from_memory_with_the_same_bytes(
         "etag": first.headers["etag"],
         "cache-control": "public, max-age=60",
         "vary": "Accept, Accept-Encoding, Origin",
+        "accept-ranges": "bytes",
     }
     assert STRONG_ETAG.match(first.headers["etag"])
 
@@ -145,6 +146,7 @@ def test_if_none_match_answers_304_with_the_validators_and_no_body(
             "etag": etag,
             "cache-control": "public, max-age=60",
             "vary": "Accept, Accept-Encoding, Origin",
+            "accept-ranges": "bytes",
         }
     assert http.get("/data", headers={"if-none-match": '"other"'}).status_code == 200
     # The application never saw a conditional header: it always renders the full body.
@@ -205,16 +207,44 @@ def test_other_methods_pass_through(http: TestClient, stub: Stub, cache: Respons
     assert len(cache) == 0
 
 
-def test_a_range_on_an_answer_without_ranges_is_the_stored_whole_answer(
+def test_a_range_is_cut_from_the_stored_answer(
     http: TestClient, stub: Stub, cache: ResponseCache
 ) -> None:
     ranged = http.get("/data", headers={"range": "bytes=0-1"})
     plain = http.get("/data")
     assert len(stub.calls) == 1  # stored by the ranged request, a hit for the plain one
     assert "range" not in stub.calls[0]["headers"]
-    assert ranged.status_code == 200
-    assert (ranged.content, ranged.headers["etag"]) == (plain.content, plain.headers["etag"])
+    assert (ranged.status_code, ranged.content) == (206, plain.content[:2])
+    assert ranged.headers["etag"] == plain.headers["etag"]
+    assert ranged.headers["content-range"] == f"bytes 0-1/{len(plain.content)}"
     assert len(cache) == 1
+
+
+LOADED = b"Mon, 07 Dec 2026 06:00:00 GMT"
+
+
+def test_if_modified_since_answers_304_when_if_none_match_is_absent(stub: Stub) -> None:
+    cache = ResponseCache(
+        stub,
+        Settings(cache_version_check_seconds=0),
+        read_version=Version(),
+        last_modified={"v1": LOADED}.get,
+    )
+    http = TestClient(cache, headers={"accept-encoding": "identity"})
+    whole = http.get("/data")
+    assert whole.headers["last-modified"] == LOADED.decode()
+    for since, status in {
+        LOADED.decode(): 304,
+        "Tue, 08 Dec 2026 00:00:00 GMT": 304,
+        "Mon, 07 Dec 2026 05:59:59 GMT": 200,
+        "not a date": 200,
+    }.items():
+        response = http.get("/data", headers={"if-modified-since": since})
+        assert response.status_code == status, since
+    # If-None-Match decides when both are sent (RFC 9110 13.1.3).
+    both = {"if-modified-since": LOADED.decode(), "if-none-match": '"other"'}
+    assert http.get("/data", headers=both).status_code == 200
+    assert len(stub.calls) == 1
 
 
 def test_an_unreadable_dataset_version_passes_everything_through(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +19,14 @@ DOWNLOADS = ["/v1/export", "/v1/export/sqlite"]
 IDENTITY = {"Accept-Encoding": "identity"}
 
 
-# --- Range on data answers: ignored, every header kept -------------------------------------
+# --- Range on data answers: a part of the selected representation --------------------------
+
+
+def raw(client: TestClient, url: str, headers: dict[str, str]) -> tuple[int, Any, bytes]:
+    """Status, headers and the bytes as sent (not decoded: a part of a gzip stream is not a
+    gzip stream)."""
+    with client.stream("GET", url, headers=headers) as response:
+        return response.status_code, response.headers, b"".join(response.iter_raw())
 
 
 @pytest.mark.parametrize(
@@ -25,20 +35,46 @@ IDENTITY = {"Accept-Encoding": "identity"}
         "/v1/observations?indicator=share_gdp",
         "/v1/observations.csv",
         "/v1/observations.ndjson?ally=POL",
+        "/v1/allies",
     ],
 )
-def test_range_on_a_data_answer_is_the_whole_answer_with_every_header(
-    client: TestClient, url: str
+@pytest.mark.parametrize("coding", ["gzip", "br", "identity"])
+def test_a_range_on_a_data_answer_is_a_part_of_the_representation_with_every_header(
+    client: TestClient, url: str, coding: str
 ) -> None:
-    plain = client.get(url, headers={"Accept-Encoding": "gzip"})
-    ranged = client.get(url, headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
-    assert ranged.status_code == 200
-    assert ranged.content == plain.content
-    for name in ("etag", "cache-control", "content-encoding", "vary", "content-type"):
-        assert ranged.headers[name] == plain.headers[name], name
-    assert plain.headers["content-encoding"] == "gzip"
-    assert "content-range" not in ranged.headers
-    assert "accept-ranges" not in ranged.headers
+    _, plain, whole = raw(client, url, {"Accept-Encoding": coding})
+    size = len(whole)
+    assert plain["accept-ranges"] == "bytes"
+    assert plain.get("content-encoding", "identity") == coding
+    for header, (start, stop) in {
+        "bytes=0-99": (0, 100),
+        "bytes=100-": (100, size),
+        "bytes=-30": (size - 30, size),
+    }.items():
+        status, part, body = raw(client, url, {"Accept-Encoding": coding, "Range": header})
+        assert (status, body) == (206, whole[start:stop]), header
+        assert part["content-range"] == f"bytes {start}-{stop - 1}/{size}"
+        assert part["content-length"] == str(stop - start)
+        for name in ("etag", "cache-control", "vary", "content-type", "last-modified"):
+            assert part[name] == plain[name], name
+        assert part.get("content-encoding") == plain.get("content-encoding")
+
+
+def test_every_stored_answer_says_when_it_was_loaded(client: TestClient) -> None:
+    meta = client.get("/v1/meta").json()
+    loaded = dt.datetime.fromisoformat(meta["loaded_at"])
+    for url in ("/v1/allies", "/v1/observations.csv", "/v1/export"):
+        modified = parsedate_to_datetime(client.head(url).headers["last-modified"])
+        assert modified == loaded.replace(microsecond=0), url
+
+
+def test_head_carries_the_length_and_ranges_of_the_get(client: TestClient) -> None:
+    for url in ("/v1/observations.csv", "/v1/observations.ndjson", "/v1/compliance?year=2024"):
+        for coding in ("gzip", "identity"):
+            head = client.head(url, headers={"Accept-Encoding": coding})
+            _, _, body = raw(client, url, {"Accept-Encoding": coding})
+            assert head.headers["content-length"] == str(len(body)), (url, coding)
+            assert head.headers["accept-ranges"] == "bytes"
 
 
 # --- Range on downloads ---------------------------------------------------------------------
@@ -67,15 +103,14 @@ def test_a_download_answers_ranges(client: TestClient, url: str) -> None:
     assert (head.status_code, head.content, head.headers["content-length"]) == (206, b"", "100")
 
 
-def test_a_compressed_download_is_sent_whole(client: TestClient) -> None:
-    whole = client.get("/v1/export/sqlite", headers={"Accept-Encoding": "gzip"})
-    ranged = client.get(
-        "/v1/export/sqlite", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"}
+def test_a_compressed_download_is_ranged_over_its_coded_bytes(client: TestClient) -> None:
+    _, whole_headers, whole = raw(client, "/v1/export/sqlite", {"Accept-Encoding": "gzip"})
+    status, headers, part = raw(
+        client, "/v1/export/sqlite", {"Accept-Encoding": "gzip", "Range": "bytes=0-99"}
     )
-    assert whole.headers["content-encoding"] == "gzip"
-    assert ranged.status_code == 200
-    assert ranged.content == whole.content
-    assert ranged.headers["etag"] == whole.headers["etag"]
+    assert whole_headers["content-encoding"] == headers["content-encoding"] == "gzip"
+    assert (status, part) == (206, whole[:100])
+    assert headers["etag"] == whole_headers["etag"]
 
 
 @pytest.mark.parametrize("url", DOWNLOADS)

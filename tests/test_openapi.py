@@ -243,9 +243,14 @@ def test_cache_headers_and_304_are_declared_where_the_cache_answers(
             assert "304" not in responses, path
             assert "ETag" not in headers, path
             continue
-        assert {"ETag", "Cache-Control"} <= set(headers), path
+        validators = {"ETag", "Cache-Control", "Accept-Ranges", "Last-Modified"}
+        assert validators <= set(headers), path
         assert "content" not in responses["304"], path
-        assert set(responses["304"]["headers"]) == {"ETag", "Cache-Control"}, path
+        assert set(responses["304"]["headers"]) == validators, path
+        # Every stored answer answers one byte range (app/edge/ranges.py).
+        assert responses["206"]["content"] == responses["200"]["content"], path
+        assert "Content-Range" in responses["206"]["headers"], path
+        assert "416" in responses, path
         paged = any(p["name"] == "offset" for p in op.get("parameters", []))
         assert ("Link" in headers) == paged, path
         assert ("Content-Disposition" in headers) == (
@@ -410,3 +415,25 @@ def test_every_operation_documents_the_limits_any_request_can_meet(
     for item in document["paths"].values():
         for op in item.values():
             assert {"413", "414", "431", "503"} <= set(op["responses"]), op["operationId"]
+
+
+def test_the_one_format_twins_declare_no_default_page(document: dict[str, Any]) -> None:
+    """Swagger's "Try it out" sends declared defaults: a twin's would make a page of 100."""
+    twins = [
+        (path, op)
+        for (path, _), op in _operations(document).items()
+        if path.endswith((".csv", ".ndjson"))
+    ]
+    paged = 0
+    for path, op in twins:
+        paging = [p for p in op.get("parameters", []) if p["name"] in ("limit", "offset")]
+        paged += bool(paging)
+        assert all("default" not in p["schema"] for p in paging), path
+    assert paged >= 5
+
+
+def test_a_twin_without_limit_or_offset_is_the_whole_table(client: TestClient) -> None:
+    total = int(client.get("/v1/observations?limit=1").headers["x-total-count"])
+    assert total > 100
+    body = client.get("/v1/observations.csv").text
+    assert len(body.splitlines()) == total + 1

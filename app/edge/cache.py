@@ -12,10 +12,11 @@ enters FastAPI's middleware, routing or validation.
   or CORS answer is never served to another host or origin); the dataset version.
 - Stored: answers to GET/HEAD that app.edge.representation.storable allows (200s without
   Set-Cookie, no-store, private or a Vary on other headers). A Range request is answered
-  from the same entry, not by `lookup`: whole, or the range app.edge.ranges cuts from an
-  answer that offers ranges. Errors pass through. Probes (/healthz, /readyz, /metrics) are
-  never cached. Routes whose
-  body depends on any other request header must answer `Cache-Control: no-store`.
+  from the same entry, not by `lookup`: the range app.edge.ranges cuts from it, or whole.
+  If-None-Match, else If-Modified-Since (against the dataset's load time, the Last-Modified
+  of every stored answer), makes a 304. Errors pass through. Probes (/healthz, /readyz,
+  /metrics) are never cached. Routes whose body depends on any other request header must
+  answer `Cache-Control: no-store`.
 - Budget: an LRU bounded by `cache_max_bytes` (keys, bodies and headers); one entry may take
   at most a quarter of it. Origin enters the key as CORS sees it (one key for every origin
   when all are allowed, one for all it refuses). A miss for a key being rendered waits for
@@ -47,7 +48,14 @@ from app.edge.keys import Key, RawKey, normalize_query, raw_key
 from app.edge.negotiation import choose_coding
 from app.edge.pinned import IMMUTABLE, PINNED
 from app.edge.ranges import answer_range
-from app.edge.representation import Entry, Hit, etag_matches, make_entry, storable
+from app.edge.representation import (
+    Entry,
+    Hit,
+    etag_matches,
+    make_entry,
+    storable,
+    unmodified_since,
+)
 from app.edge.version import VersionProbe
 
 NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -95,6 +103,7 @@ class ResponseCache:
         settings: Settings,
         *,
         read_version: Callable[[], str | None],
+        last_modified: Callable[[str], bytes | None] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = settings.cache_max_bytes
@@ -106,6 +115,8 @@ class ResponseCache:
         self.bytes = 0
         self._store: OrderedDict[str, Entry] = OrderedDict()
         self._probe = VersionProbe(read_version, settings.cache_version_check_seconds)
+        # The Last-Modified of a dataset version's answers (an HTTP date: when it was loaded).
+        self._last_modified = last_modified or (lambda version: None)
         self._version: str | None = None
         # time.perf_counter() until which the stored answers are known to be of the current
         # dataset version; 0: the version must be read first (see __call__).
@@ -150,14 +161,21 @@ class ResponseCache:
             return None
         self._store.move_to_end(key.id)
         self.stats.hits += 1
-        if b"if-none-match" not in headers:  # the common case, without a call
+        if b"if-none-match" not in headers and b"if-modified-since" not in headers:
+            # the common case, without a call
             return entry.ok if scope["method"] == "GET" else entry.ok_head
-        return self._hit(entry, scope["method"] == "HEAD", headers[b"if-none-match"])
+        return self._hit(entry, scope["method"] == "HEAD", headers)
 
-    def _hit(self, entry: Entry, head: bool, if_none_match: bytes | None) -> Hit:
-        if if_none_match is not None and (
-            if_none_match == entry.etag or etag_matches(if_none_match, entry.etag)
-        ):
+    def _hit(self, entry: Entry, head: bool, headers: dict[bytes, bytes]) -> Hit:
+        """The 304 when a conditional holds (If-None-Match, else If-Modified-Since: RFC 9110
+        13.2.2), else the whole answer."""
+        if_none_match = headers.get(b"if-none-match")
+        if if_none_match is not None:
+            unchanged = if_none_match == entry.etag or etag_matches(if_none_match, entry.etag)
+        else:
+            since = headers.get(b"if-modified-since")
+            unchanged = since is not None and unmodified_since(since, entry.modified)
+        if unchanged:
             self.stats.not_modified += 1
             return entry.not_modified
         return entry.ok_head if head else entry.ok
@@ -205,7 +223,7 @@ class ResponseCache:
             if entry is None:
                 return  # already answered: not cacheable
         head = scope["method"] == "HEAD"
-        hit = self._hit(entry, head, headers.get(b"if-none-match"))
+        hit = self._hit(entry, head, headers)
         if b"range" in headers and hit is not entry.not_modified:
             hit = answer_range(entry, headers, scope["path"], head) or hit
         await send_hit(hit, scope, send)
@@ -220,7 +238,7 @@ class ResponseCache:
         self._flights[version, key.id] = flight
         entry = None
         try:
-            entry = await self._fill(scope, receive, send, key.coding)
+            entry = await self._fill(scope, receive, send, key.coding, version)
             if entry is not None and version == self._version:
                 # Not rendered before a re-seed that emptied the store.
                 self._put(key.id, entry)
@@ -268,6 +286,7 @@ class ResponseCache:
         receive: Receive,
         send: Send,
         coding: str,
+        version: str,
     ) -> Entry | None:
         """Run the application for a GET of the same URL; return the entry to serve, or None
         when the response was not cacheable (then it has been sent as it came)."""
@@ -328,6 +347,7 @@ class ResponseCache:
             coding=coding,
             cache_control=IMMUTABLE if pinned else self.short_cache_control,
             route=inner_scope.get("route"),
+            last_modified=self._last_modified(version),
         )
 
     def _put(self, key: str, entry: Entry) -> None:

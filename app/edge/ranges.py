@@ -1,11 +1,12 @@
-"""Byte ranges (RFC 9110 14) of the answers that offer them: 206, 416 and If-Range.
+"""Byte ranges (RFC 9110 14) of every stored answer: 206, 416 and If-Range.
 
-An answer offers ranges when its route sends `Accept-Ranges: bytes` (the downloads, so that
-`curl -C -` resumes one); a Range on any other answer is ignored and the whole 200 is sent,
-with every caching and compression header. Ranges are cut from an identity-coded answer
-only: a compressed one is sent whole, as nginx does, since clients decode a coding over the
-whole body, not over a part (a resuming client asks for identity, as `curl -C -` does).
-Hand-written: Starlette supports ranges only in
+Every answer the response cache stores offers ranges (`Accept-Ranges: bytes`): the downloads,
+so that `curl -C -` resumes one, and the data answers, which object-store readers (polars,
+DuckDB's httpfs) fetch as a HEAD then ranged GETs. A range is cut from the selected
+representation as stored, whatever its coding (RFC 9110 14.1.2: a range applies to the
+representation data, so a gzip answer's bytes are of the gzip stream); the 206 keeps every
+header of the 200 (ETag, Cache-Control, Vary, Last-Modified, Content-Encoding) but the length.
+Answers too big to store are streamed whole. Hand-written: Starlette supports ranges only in
 FileResponse, for files on disk, and these answers are bytes in memory. One range per
 request; a request for several gets the whole answer, as RFC 9110 14.2 allows.
 """
@@ -35,11 +36,9 @@ _NOT_IN_416 = frozenset(
 
 def answer_range(entry: Entry, headers: dict[bytes, bytes], path: str, head: bool) -> Hit | None:
     """The 206 or 416 answering `headers[b"range"]` from `entry`, or None for the whole answer
-    (no ranges offered, a compressed answer, If-Range not met, or not one byte range)."""
+    (no ranges offered, If-Range not met, or not one byte range)."""
     _, ok_headers, body, route = entry.ok
-    if (b"accept-ranges", b"bytes") not in ok_headers or any(
-        name == b"content-encoding" for name, _ in ok_headers
-    ):
+    if (b"accept-ranges", b"bytes") not in ok_headers:
         return None
     if_range = headers.get(b"if-range")
     if if_range is not None and not _if_range_holds(if_range, entry.etag, ok_headers):

@@ -3,13 +3,17 @@
 - Stored: 200 answers only, never one with Set-Cookie, `Cache-Control: no-store` or
   `private`, or a Vary on headers the cache does not key on (`storable`).
 - ETag: strong, per representation: BLAKE2b of the identity body and its media type,
-  suffixed by the coding (RFC 9110 8.8.3). `If-None-Match` is compared weakly
-  (RFC 9110 13.1.2, `etag_matches`).
+  suffixed by the coding (RFC 9110 8.8.3).
 - Compression: bodies of at least 1 KiB of a textual type, with brotli or gzip (the coding
   the cache chose from Accept-Encoding), kept only when smaller.
 - Headers: the route's own, then Content-Length, ETag, Cache-Control (the route's, else
-  the cache's default) and `Vary: Accept, Accept-Encoding, Origin`; a 304 leaves out the
-  representation metadata (RFC 9110 15.4.5).
+  the cache's default), `Vary: Accept, Accept-Encoding, Origin`, `Accept-Ranges: bytes`
+  (every stored answer answers a Range, app.edge.ranges) and Last-Modified (when the
+  dataset was loaded, unless the route set its own); a 304 leaves out the representation
+  metadata (RFC 9110 15.4.5).
+- Conditionals: `If-None-Match` is compared weakly (RFC 9110 13.1.2, `etag_matches`);
+  `If-Modified-Since` is evaluated only when `If-None-Match` is absent (RFC 9110 13.1.3,
+  `unmodified_since`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import brotli
@@ -26,7 +31,7 @@ from starlette.types import Message
 VARY = b"Accept, Accept-Encoding, Origin"
 COMPRESS_MIN_BYTES = 1024
 # Response headers replaced by those made here.
-_REPLACED = frozenset({b"content-length", b"etag", b"vary", b"cache-control"})
+_REPLACED = frozenset({b"content-length", b"etag", b"vary", b"cache-control", b"accept-ranges"})
 # Representation metadata a 304 leaves out (RFC 9110 15.4.5).
 _NOT_IN_304 = frozenset(
     {b"content-type", b"content-length", b"content-encoding", b"content-disposition"}
@@ -54,6 +59,8 @@ class Entry:
 
     etag: bytes
     size: int
+    # Last-Modified as POSIX seconds, for If-Modified-Since; None when the answer has none.
+    modified: int | None
     ok: Hit
     ok_head: Hit
     not_modified: Hit
@@ -78,10 +85,17 @@ def storable(start: Message, max_bytes: int) -> bool:
 
 
 def make_entry(
-    start: Message, body: bytes, *, coding: str, cache_control: bytes, route: Any
+    start: Message,
+    body: bytes,
+    *,
+    coding: str,
+    cache_control: bytes,
+    route: Any,
+    last_modified: bytes | None = None,
 ) -> Entry:
     """The entry of a 200 answer (its start message and identity body), compressed with
-    `coding` when worth it; `cache_control` applies unless the route set its own."""
+    `coding` when worth it; `cache_control` and `last_modified` (an HTTP date) apply unless
+    the route set its own."""
     kept: list[tuple[bytes, bytes]] = []
     content_type = b""
     own_cache_control: bytes | None = None
@@ -94,7 +108,9 @@ def make_entry(
             encoded = True
         elif lower == b"cache-control":
             own_cache_control = value
-        if lower not in _REPLACED:
+        elif lower == b"last-modified":
+            last_modified = value
+        if lower not in _REPLACED and lower != b"last-modified":
             kept.append((lower, value))
     digest = hashlib.blake2b(body, digest_size=16)
     digest.update(b"\0" + content_type)
@@ -116,12 +132,16 @@ def make_entry(
         (b"etag", etag),
         (b"cache-control", cache_control if own_cache_control is None else own_cache_control),
         (b"vary", VARY),
+        (b"accept-ranges", b"bytes"),
     ]
+    if last_modified is not None:
+        kept.append((b"last-modified", last_modified))
     headers_304 = [(n, v) for n, v in kept if n not in _NOT_IN_304]
     size = len(body) + sum(len(n) + len(v) for n, v in kept) * 2 + 256
     return Entry(
         etag=etag,
         size=size,
+        modified=_seconds(last_modified),
         ok=(200, kept, body, route),
         ok_head=(200, kept, b"", route),
         not_modified=(304, headers_304, b"", route),
@@ -148,6 +168,22 @@ def etag_matches(if_none_match: bytes, etag: bytes) -> bool:
         if tag == etag:
             return True
     return False
+
+
+def unmodified_since(if_modified_since: bytes, modified: int | None) -> bool:
+    """Whether an answer last modified at `modified` (POSIX seconds) is unchanged since the
+    If-Modified-Since date (RFC 9110 13.1.3); an invalid date is ignored."""
+    since = _seconds(if_modified_since)
+    return modified is not None and since is not None and modified <= since
+
+
+def _seconds(http_date: bytes | None) -> int | None:
+    if http_date is None:
+        return None
+    try:
+        return int(parsedate_to_datetime(http_date.decode("latin-1")).timestamp())
+    except (TypeError, ValueError):
+        return None
 
 
 def _compressible(content_type: bytes) -> bool:
