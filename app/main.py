@@ -16,7 +16,6 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
@@ -26,6 +25,7 @@ from app.config import Settings, get_settings
 from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, renewable, sqlite_path
 from app.deps import GuardDep, SessionGate, ShapeDep
 from app.edge.cache import ResponseCache
+from app.edge.cors import Cors
 from app.edge.front import FrontDoor
 from app.edge.guards import Limits
 from app.edge.metrics import Metrics
@@ -261,14 +261,7 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     configure_logging(settings)
     app = create_app(settings)
-    cors = CORSMiddleware(
-        app,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD"],
-        allow_credentials=False,
-        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After", "X-Total-Count"],
-        max_age=3600,
-    )
+    cors = Cors(app, settings.cors_origins)
     read_version, last_modified = _version_reader(app)
     cache = ResponseCache(
         SecurityHeaders(cors), settings, read_version=read_version, last_modified=last_modified
