@@ -47,6 +47,8 @@ LICENSE = {"name": __license__, "identifier": __license__}
 # What a collection's 200 answers besides JSON, and its twin operations: the registry's.
 COLLECTION_FORMATS: dict[str, str] = {spec.media_type: spec.description for spec in OTHER_FORMATS}
 TWIN_FORMATS = frozenset(spec.media_type for spec in TWINS)
+# Declared as binary strings, not text (xlsx).
+BINARY_FORMATS = frozenset(spec.media_type for spec in OTHER_FORMATS if spec.binary)
 
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
@@ -137,13 +139,19 @@ def _declare_collection(ok: dict[str, Any]) -> None:
     """A collection's 200: its JSON schema, then each other format as text, keeping any
     example a route gave (`csv_responses`)."""
     for media_type in COLLECTION_FORMATS:
-        ok["content"].setdefault(media_type, {})["schema"] = {"type": "string"}
+        ok["content"].setdefault(media_type, {})["schema"] = _string_schema(media_type)
     formats = "; ".join(COLLECTION_FORMATS.values())
     names = listed([spec.format.value.upper() for spec in OTHER_FORMATS])
     ok["description"] = (
         f"The collection as JSON (the default: one page), or as {formats}; {names} "
         "hold every matching item unless `limit` or `offset` is given."
     )
+
+
+def _string_schema(media_type: str) -> dict[str, str]:
+    if media_type in BINARY_FORMATS:
+        return {"type": "string", "format": "binary"}
+    return {"type": "string"}
 
 
 def _declare_headers(path: str, operation: dict[str, Any], collection: bool) -> None:
@@ -214,6 +222,9 @@ def _complete(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None:
             if path in twins:
                 _drop_format(operation)
                 _whole_by_default(operation)
+                for media_type, content in operation["responses"]["200"]["content"].items():
+                    if media_type in BINARY_FORMATS:
+                        content["schema"] = _string_schema(media_type)
             responses = operation["responses"]
             if "422" in responses:
                 responses["422"] = problem_responses(422)[422]

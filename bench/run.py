@@ -43,6 +43,7 @@ PATHS = [
     "/v1/compliance?year=2024",
     "/v1/observations?indicator=share_gdp",
     "/v1/observations?indicator=share_gdp&format=csv",
+    "/v1/observations?indicator=share_gdp&format=xlsx",
     "/v1/totals",
     "/v1/meta",
 ]

@@ -6,7 +6,7 @@ warm-up ones, prints p50 and p99 per path and stops the server. Every request ru
 routing, the queries and the serialisation: the figure the issue's "p50 <= 5 ms" is about.
 `make bench` (bench/run.py) calls `measure` for its uncached section.
 
-Then the whole observations table as CSV and NDJSON, uncached and cached (`full_table`, N/5
+Then the whole observations table as CSV, NDJSON and xlsx, uncached and cached (`full_table`, N/5
 requests; BENCH_FULL_TABLE_ONLY=1 runs only this, with N requests).
 
 Environment: BENCH_UNCACHED_N (requests per path, default 100), BENCH_UNCACHED_PORT (default
@@ -29,6 +29,7 @@ PATHS = [
     "/v1/observations",
     "/v1/observations?indicator=share_gdp",
     "/v1/observations?indicator=share_gdp&format=csv",
+    "/v1/observations?indicator=share_gdp&format=xlsx",
     "/v1/observations?indicator=share_gdp&edition=2024-06",
     "/v1/observations?indicator=share_gdp&as_of=2025-05-01",
     "/v1/observations?ally=POL,USA&indicator=share_gdp&from=2014&to=2024",
@@ -119,7 +120,7 @@ def run(report: Callable[[str], None], port: int, n: int) -> list[Timing]:
 
 
 def full_table(report: Callable[[str], None], port: int, n: int) -> None:
-    """The whole observations table as CSV and NDJSON (every figure of the latest editions):
+    """The whole observations table as CSV, NDJSON and xlsx (every figure of the latest editions):
     rendered on every request (cache off), then from the response cache (default budget)."""
     from bench.run import server, server_env
 
@@ -135,7 +136,7 @@ def full_table(report: Callable[[str], None], port: int, n: int) -> None:
                     report(f"{line}  ({coding}, {_size(port, path, coding)})")
 
 
-FULL_TABLE = ["/v1/observations.csv", "/v1/observations.ndjson"]
+FULL_TABLE = ["/v1/observations.csv", "/v1/observations.ndjson", "/v1/observations.xlsx"]
 
 
 def _size(port: int, path: str, coding: str) -> str:

@@ -176,8 +176,9 @@ def test_pandas_reads_iceland_without_inventing_figures(live_server: str) -> Non
             "/v1/observations",
             {"Accept": "image/png"},
             "Accept: image/png",
-            "application/json (format=json), text/csv (format=csv) or application/x-ndjson "
-            "(format=ndjson)",
+            "application/json (format=json), text/csv (format=csv), application/x-ndjson "
+            "(format=ndjson) or application/vnd.openxmlformats-officedocument.spreadsheetml."
+            "sheet (format=xlsx)",
         ),
         (
             "/v1/observations.csv",

@@ -7,6 +7,7 @@ import pytest
 from app.edge.negotiation import choose_coding, media_ranges
 from app.errors import NotAcceptable
 from app.formats import Format, negotiate
+from app.formats.xlsx import XLSX_TYPE
 
 
 @pytest.mark.parametrize(
@@ -65,9 +66,10 @@ def test_negotiate_refuses_an_accept_it_cannot_meet() -> None:
         negotiate("image/png, text/csv;q=0", None)
     assert refused.value.detail == (
         "Cannot answer with Accept: image/png, text/csv;q=0. This resource is available as "
-        "application/json (format=json), text/csv (format=csv) or application/x-ndjson "
-        "(format=ndjson)."
+        "application/json (format=json), text/csv (format=csv), application/x-ndjson "
+        "(format=ndjson) or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "
+        "(format=xlsx)."
     )
     assert refused.value.extra == {
-        "available": ["application/json", "text/csv", "application/x-ndjson"]
+        "available": ["application/json", "text/csv", "application/x-ndjson", XLSX_TYPE]
     }

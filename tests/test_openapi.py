@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.config import PROJECT_ROOT
 from app.edge.cache import NO_CACHE_PATHS
+from app.formats.xlsx import XLSX_TYPE
 from app.openapi import COLLECTION_FORMATS
 
 # Within /v1, paths and operation ids are only ever added: this list may grow, never shrink.
@@ -199,7 +200,8 @@ def test_collections_declare_every_format_json_first(document: dict[str, Any]) -
             # JSON first: a generator that reads one media type reads JSON.
             assert list(content) == ["application/json", *COLLECTION_FORMATS]
             for media_type in COLLECTION_FORMATS:
-                assert content[media_type]["schema"] == {"type": "string"}
+                binary = {"format": "binary"} if media_type == XLSX_TYPE else {}
+                assert content[media_type]["schema"] == {"type": "string", **binary}
     assert negotiating >= COLLECTIONS
 
 

@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+import openpyxl
 import pytest
 
 from app.config import PROJECT_ROOT
+from app.formats.xlsx import XLSX_TYPE as XLSX
 from tests.conftest import data_rows
 
 pytestmark = pytest.mark.sdk
@@ -61,11 +63,12 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_compliance_chart": {"year": 2024},
     "get_ally_chart": {"ally": "POL", "edition": ["2024-06", "2026-07"]},
 }
-# Each collection's one-format operations (`/v1/observations.csv`, `.ndjson`): same arguments.
+# Each collection's one-format operations (`/v1/observations.csv`, `.ndjson`, `.xlsx`): same
+# arguments.
 # Every list_* operation is a collection, and the claim check (its verdicts); the test below
 # fails when this misses one.
 COLLECTIONS = [name for name in CALLS if name.startswith("list_")] + ["check_claim"]
-CALLS |= {f"{name}_{fmt}": CALLS[name] for name in COLLECTIONS for fmt in ("csv", "ndjson")}
+CALLS |= {f"{name}_{fmt}": CALLS[name] for name in COLLECTIONS for fmt in ("csv", "ndjson", "xlsx")}
 
 
 def _zip(body: bytes) -> None:
@@ -96,6 +99,12 @@ def _ndjson(text: str) -> None:
     assert all(isinstance(json.loads(line), dict) for line in lines)
 
 
+def _xlsx(body: bytes) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    assert book.sheetnames[-1] == "About"
+    assert next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
+
+
 def _metrics(text: str) -> None:
     assert text.startswith("# HELP ")
 
@@ -110,6 +119,7 @@ BODY_CHECKS: dict[str, Callable[[Any], None]] = {
     "image/svg+xml": _svg,
     "text/csv": _csv,
     "application/x-ndjson": _ndjson,
+    XLSX: _xlsx,
     "text/plain": _metrics,
 }
 

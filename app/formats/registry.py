@@ -11,12 +11,19 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from app.edge.negotiation import Offer, choose
 from app.formats import tabular
+from app.formats.workbook import WorkbookResponse
+from app.formats.xlsx import XLSX_TYPE
 
 # Rows in, bytes out: the items of a collection as `model` objects, written as they come.
 Renderer = Callable[[Iterable[Any], type[BaseModel]], Iterator[bytes]]
+# Rows in, a response out, for a format whose answer needs more than its rows (the xlsx
+# workbook's About sheet reads the database once the rows are written): rows, item model,
+# the answer's name (its sheet), and the headers (file name, X-Total-Count, links).
+Responder = Callable[[Iterable[Any], type[BaseModel], str, dict[str, str]], Response]
 
 
 # The `format=` values of a collection (the OpenAPI component `Format`: no docstring, which
@@ -25,6 +32,7 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     ndjson = "ndjson"
+    xlsx = "xlsx"
 
 
 @dataclass(frozen=True)
@@ -33,10 +41,12 @@ class FormatSpec:
     offer: Offer  # `format=` value, media type, Accept ranges it also meets
     content_type: str  # the Content-Type of an answer
     suffix: str  # of the twin route and the download's file name
-    renderer: Renderer | None  # None: the JSON page (app/formats/render.py)
+    renderer: Renderer | Responder | None  # None: the JSON page (app/formats/render.py)
     streams: bool  # rendered chunk by chunk as the rows come (else whole, then sent)
     twin: bool  # has a one-format twin route `/path.suffix`
     description: str = ""  # of the collection's 200 in the OpenAPI document
+    binary: bool = False  # declared as a binary string in the document, not text
+    responds: bool = False  # the renderer is a Responder: it makes the response itself
 
     @property
     def media_type(self) -> str:
@@ -76,6 +86,20 @@ FORMATS: dict[Format, FormatSpec] = {
             twin=True,
             description="NDJSON (`?format=ndjson` or `Accept: application/x-ndjson`): one "
             "JSON item per line",
+        ),
+        FormatSpec(
+            Format.xlsx,
+            Offer("xlsx", XLSX_TYPE),
+            content_type=XLSX_TYPE,
+            suffix="xlsx",
+            renderer=WorkbookResponse,
+            streams=False,
+            twin=True,
+            description=f"xlsx (`?format=xlsx` or `Accept: {XLSX_TYPE}`): a workbook, one sheet "
+            'of the items in typed cells and a sheet "About" (dataset version, editions and '
+            "sources of the rows, how to cite)",
+            binary=True,
+            responds=True,
         ),
     )
 }

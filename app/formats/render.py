@@ -4,12 +4,12 @@ registry's renderer (streamed or whole, as its entry says)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from app.formats.registry import FORMATS, Format
+from app.formats.registry import FORMATS, Format, Renderer, Responder
 from app.formats.tabular import dumps
 
 JSON_TYPE = FORMATS[Format.json].content_type
@@ -38,7 +38,9 @@ def rows_response(
         "X-Total-Count": str(total),
     }
     all_headers.update(headers or {})
-    chunks = spec.renderer(rows, model)
+    if spec.responds:
+        return cast(Responder, spec.renderer)(rows, model, filename, all_headers)
+    chunks = cast(Renderer, spec.renderer)(rows, model)
     if spec.streams:
         return StreamingResponse(chunks, media_type=spec.content_type, headers=all_headers)
     return Response(b"".join(chunks), media_type=spec.content_type, headers=all_headers)

@@ -59,8 +59,9 @@ JsonOnlyDep = Annotated[Format, Depends(get_json_only)]
 
 
 def page_limit(request: Request, fmt: Format, limit: int) -> int | None:
-    """A page size, or None for every matching item: a CSV or NDJSON answer is whole unless
-    the request names `limit` or `offset` (a reader such as pandas never follows a Link)."""
+    """A page size, or None for every matching item: a CSV, NDJSON or xlsx answer is whole
+    unless the request names `limit` or `offset` (a reader such as pandas never follows a
+    Link)."""
     params = request.query_params
     if fmt is Format.json or "limit" in params or "offset" in params:
         return limit
