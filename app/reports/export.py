@@ -1,6 +1,6 @@
 """The offline bundle: the loaded tables as the seed's CSV files in a zip that is a Frictionless
-data package (rows from queries/export.py, file specs from seed/contract.py), and a SQLite
-copy."""
+data package (rows from queries/export.py, file specs from seed/contract.py); the SQLite
+download is app/analytic_db.py's."""
 
 from __future__ import annotations
 
@@ -166,9 +166,3 @@ def build_bundle(session: Session) -> tuple[str, bytes]:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return dataset.version, buffer.getvalue()
-
-
-def build_sqlite(session: Session) -> tuple[str, bytes]:
-    """(dataset version, SQLite database bytes): the file itself on SQLite, else a copy."""
-    version = select_dataset(session).version
-    return version, q.database_bytes(session)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from app import analytic_db
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.queries.meta import select_dataset
@@ -64,9 +65,13 @@ def get_export(session: SessionDep) -> Response:
     response_model=None,
     response_class=Response,
     summary="Offline bundle (SQLite database)",
-    responses=_binary(report.SQLITE_TYPE, "The whole database as one SQLite file"),
+    responses=_binary(
+        report.SQLITE_TYPE, "The dataset as one SQLite database: tables, views, metadata, README"
+    ),
 )
 def get_export_sqlite(session: SessionDep) -> Response:
-    """The whole database as one SQLite file (on PostgreSQL, a table-by-table copy)."""
-    version, body = report.build_sqlite(session)
+    """The dataset as an analytic SQLite database: the collections as tables (the CSV's
+    columns, `value` REAL beside `value_text`), views `latest_observations` and
+    `compliance_inputs`, and `metadata` and `README` tables (docs/data.md has examples)."""
+    version, body = analytic_db.build(session)
     return _download(session, version, body, report.SQLITE_TYPE, ".sqlite3")
