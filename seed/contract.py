@@ -34,16 +34,33 @@ class Cell(Generic[T]):
     type: str
     constraints: dict[str, Any] = field(default_factory=dict)
     required: bool = True
+    # minLength/maxLength of a fixed-length pattern, kept when the pattern cannot be
+    # (table_field).
+    lengths: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, cell: str) -> T:
         return self.parse(cell)
 
-    def table_field(self, name: str) -> dict[str, Any]:
-        """The column as a Table Schema field."""
+    def table_field(self, name: str, description: str | None = None) -> dict[str, Any]:
+        """The column as a Table Schema field.
+
+        An optional column states no `pattern`: frictionless publishes a pattern to SQL as a
+        CHECK (col REGEXP ...) whose function raises on NULL, so `Package.publish` failed on
+        every empty cell (the loader still checks the pattern of every non-empty cell). A
+        fixed length is kept as min/maxLength, which SQL checks NULL-safely."""
         described: dict[str, Any] = {"name": name, "type": self.type}
+        if description:
+            described["description"] = description
         if self.type == "boolean":
             described |= {"trueValues": ["true"], "falseValues": ["false"]}
-        described["constraints"] = {"required": self.required, **self.constraints}
+        constraints = dict(self.constraints)
+        if not self.required and "pattern" in constraints:
+            described["description"] = (
+                f"{described.get('description', '')} Pattern when present: "
+                f"{constraints.pop('pattern')}."
+            ).strip()
+            constraints |= self.lengths
+        described["constraints"] = {"required": self.required, **constraints}
         return described
 
 
@@ -60,7 +77,7 @@ text = Cell(_text, "string")
 optional_text: Cell[str | None] = Cell(lambda cell: cell or None, "string", required=False)
 
 
-def pattern(regex: str, example: str) -> Cell[str]:
+def pattern(regex: str, example: str, length: int | None = None) -> Cell[str]:
     compiled = re.compile(regex)
 
     def parse(cell: str) -> str:
@@ -68,7 +85,8 @@ def pattern(regex: str, example: str) -> Cell[str]:
             raise CellError(f"{cell!r} is not of the form {example}")
         return cell
 
-    return Cell(parse, "string", {"pattern": regex})
+    lengths = {} if length is None else {"minLength": length, "maxLength": length}
+    return Cell(parse, "string", {"pattern": regex}, lengths=lengths)
 
 
 def one_of(*choices: str) -> Cell[str]:
@@ -96,7 +114,7 @@ def optional(parser: Cell[T]) -> Cell[T | None]:
     def parse(cell: str) -> T | None:
         return None if cell == "" else parser(cell)
 
-    return Cell(parse, parser.type, parser.constraints, required=False)
+    return Cell(parse, parser.type, parser.constraints, required=False, lengths=parser.lengths)
 
 
 def _boolean(cell: str) -> bool:
@@ -174,6 +192,8 @@ class FileSpec:
     # Figures only: the key the edition rule resolves on (the identity without edition and
     # source); the loader derives each row's edition-validity interval from it.
     figure_key: tuple[str, ...] = ()
+    # column -> what it holds, and its unit where it has one (datapackage.json's fields)
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 SPECS: tuple[FileSpec, ...] = (
@@ -189,7 +209,9 @@ SPECS: tuple[FileSpec, ...] = (
             "accession_year": YEAR,
             "accession_date": optional(date),
             # Empty for Iceland, which is in no expenditure table.
-            "currency_iso4217": optional(pattern(r"[A-Z]{3}", "three capital letters (ISO 4217)")),
+            "currency_iso4217": optional(
+                pattern(r"[A-Z]{3}", "three capital letters (ISO 4217)", length=3)
+            ),
             "nato_currency_label": optional_text,
             "in_expenditure_tables": boolean,
             "national_2pct_commitment_2024_06": optional(boolean),
@@ -198,6 +220,24 @@ SPECS: tuple[FileSpec, ...] = (
         },
         key=("iso3",),
         unique=(("iso2",),),
+        descriptions={
+            "iso3": "ISO 3166 alpha-3 code of the ally.",
+            "iso2": "ISO 3166 alpha-2 code.",
+            "iso_numeric": "ISO 3166 numeric code, 3 digits with leading zeros kept.",
+            "name": "NATO's short English name.",
+            "iso_name": "Name in the ISO 3166 list used.",
+            "accession_year": "Year (calendar year) the ally joined NATO.",
+            "accession_date": "Day the ally joined, where a source gave it (ISO date).",
+            "currency_iso4217": "ISO 4217 code of the national currency (three capital "
+            "letters); empty for Iceland.",
+            "nato_currency_label": "The national currency as NATO's tables name it.",
+            "in_expenditure_tables": "false only for Iceland, which has no armed forces and "
+            "no expenditure figures.",
+            "national_2pct_commitment_2024_06": "Marked * in the June 2024 tables: a national "
+            "law or political agreement to spend 2% of GDP.",
+            "region": "europe or north_america.",
+            "notes": "Remarks on the ally's metadata.",
+        },
     ),
     FileSpec(
         "editions.csv",
@@ -219,6 +259,23 @@ SPECS: tuple[FileSpec, ...] = (
         },
         key=("id",),
         unique=(("published_on",),),
+        descriptions={
+            "id": "Edition id: YYYY-MM of publication.",
+            "title": "Title of the publication.",
+            "publisher": "Who published the edition.",
+            "published_on": "Publication date (ISO date).",
+            "data_cutoff_on": "Data cut-off date, where published (ISO date).",
+            "kind": "expenditure_report, annual_report or press_statement.",
+            "constant_price_base_year": "Base year of the edition's constant prices (never "
+            "compare constant-price figures across base years).",
+            "estimate_years": "Years the edition marks as estimates, space-separated calendar "
+            "years (four digits each); empty when none.",
+            "official_tables_available": "true only when the per-ally figures come from "
+            "NATO's own file.",
+            "expenditure_definition": "nato_defence_expenditure (up to 2025-08) or "
+            "core_defence_expenditure (2026-07, the 2025 Hague definition).",
+            "notes": "Provenance of the edition's figures.",
+        },
     ),
     FileSpec(
         "sources.csv",
@@ -233,6 +290,15 @@ SPECS: tuple[FileSpec, ...] = (
             "notes": optional_text,
         },
         key=("id",),
+        descriptions={
+            "id": "Source id, as in each figure's source_id.",
+            "title": "Descriptive title.",
+            "url": "URL as cited; empty where only a stored copy was read.",
+            "publisher": "Publisher or outlet.",
+            "kind": "Kind of source (official_nato_file, official_nato_web, news_report, ...).",
+            "trust": "Researcher's rating: high, medium-high, medium, medium-low or low.",
+            "notes": "What was taken, and caveats.",
+        },
     ),
     FileSpec(
         "indicators.csv",
@@ -245,6 +311,13 @@ SPECS: tuple[FileSpec, ...] = (
             "notes": optional_text,
         },
         key=("id",),
+        descriptions={
+            "id": "Indicator id (snake_case), as in each figure's indicator.",
+            "name": "Name of the indicator.",
+            "unit": "Canonical unit; each figure's own unit is authoritative.",
+            "description": "What the indicator measures.",
+            "notes": "Price base and coverage by edition.",
+        },
     ),
     FileSpec(
         "observations.csv",
@@ -269,6 +342,20 @@ SPECS: tuple[FileSpec, ...] = (
         },
         renames={"indicator": "indicator_id", "edition": "edition_id"},
         figure_key=("indicator", "ally_iso3", "year"),
+        descriptions={
+            "indicator": "Indicator id (indicators.csv).",
+            "ally_iso3": "ISO 3166 alpha-3 code of the ally (allies.csv).",
+            "year": "Calendar year the figure is about.",
+            "value": "The figure exactly as published (the text keeps trailing zeros), in "
+            "the row's unit.",
+            "edition": "Edition the figure comes from (editions.csv).",
+            "is_estimate": "true when the edition marks this year as an estimate.",
+            "source_id": "Where the figure was read (sources.csv).",
+            "unit": "Unit of this figure as published: % of GDP, million US dollars or "
+            "national currency (current or constant prices, with the price base year), "
+            "thousands of personnel, US dollars per capita, ...",
+            "notes": "Remarks specific to this figure.",
+        },
     ),
     FileSpec(
         "aggregates.csv",
@@ -295,6 +382,20 @@ SPECS: tuple[FileSpec, ...] = (
         },
         renames={"indicator": "indicator_id", "edition": "edition_id"},
         figure_key=("aggregate", "indicator", "year"),
+        descriptions={
+            "aggregate": "The group: NATO_TOTAL, NATO_EUROPE_CANADA, NATO_EUROPE, "
+            "USA_SHARE_OF_NATO or ALLIES.",
+            "indicator": "Indicator id (indicators.csv).",
+            "year": "Calendar year the figure is about.",
+            "value": "The figure exactly as published, in the row's unit; empty when NATO "
+            "gave words instead (see qualifier).",
+            "qualifier": "NATO's wording when the figure is not a number.",
+            "unit": "Unit of this figure as published.",
+            "edition": "Edition the figure comes from (editions.csv).",
+            "is_estimate": "true when the edition marks this year as an estimate.",
+            "source_id": "Where the figure was read (sources.csv).",
+            "notes": "Remarks specific to this figure.",
+        },
     ),
     FileSpec(
         "quotes.csv",
@@ -312,6 +413,17 @@ SPECS: tuple[FileSpec, ...] = (
         },
         key=("id",),
         references={"source_id": "sources.csv"},
+        descriptions={
+            "id": "Quote id (a lower-case slug).",
+            "speaker": "Who said it.",
+            "role": "The speaker's role when speaking.",
+            "said_on": "Date it was said (ISO date).",
+            "text": "The quote, verbatim.",
+            "language": "Language of the text (ISO 639-1, two lower-case letters).",
+            "source_id": "Where it was read (sources.csv).",
+            "context": "What it was said about.",
+            "verification": "How the quote was checked.",
+        },
     ),
 )
 
@@ -326,7 +438,9 @@ def resource_name(file_name: str) -> str:
 def table_schema(spec: FileSpec) -> dict[str, Any]:
     """The file's Table Schema (frictionless): its fields with types and constraints, its
     primary key and its foreign keys, all read from the spec that the loader validates with."""
-    fields = [cell.table_field(name) for name, cell in spec.columns.items()]
+    fields = [
+        cell.table_field(name, spec.descriptions.get(name)) for name, cell in spec.columns.items()
+    ]
     for columns in spec.unique:
         # Table Schema v1 has only single-column uniqueness; every spec's unique is one column.
         [column] = columns

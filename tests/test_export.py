@@ -7,10 +7,12 @@ import datetime as dt
 import hashlib
 import io
 import re
+import sqlite3
 import zipfile
 from pathlib import Path
 
 import frictionless
+import httpx
 import orjson
 from fastapi.testclient import TestClient
 
@@ -170,12 +172,44 @@ def test_datapackage_schemas_are_the_loaders_file_specs(client: TestClient) -> N
     assert fields["year"] == {
         "name": "year",
         "type": "integer",
+        "description": "Calendar year the figure is about.",
         "constraints": {"required": True, "minimum": 1949, "maximum": 2100},
     }
+    assert "unit" in fields["value"]["description"]
+    for resource in package["resources"]:
+        for described in resource["schema"]["fields"]:
+            assert described["description"], (resource["name"], described["name"])
     assert fields["value"]["type"] == "number"
     assert fields["is_estimate"]["trueValues"] == ["true"]
     iso2 = by_name["allies"]["schema"]["fields"][1]
     assert iso2["constraints"] == {"required": True, "pattern": "[A-Z]{2}", "unique": True}
+    # An optional column's pattern is in its description, its fixed length a constraint.
+    currency = by_name["allies"]["schema"]["fields"][7]
+    assert currency["constraints"] == {"required": False, "minLength": 3, "maxLength": 3}
+    assert currency["description"].endswith("Pattern when present: [A-Z]{3}.")
+
+
+def test_the_data_package_publishes_to_sqlite(live_server: str, tmp_path: Path) -> None:
+    """frictionless's Package.publish: the constraints become SQL checks that hold on every
+    row, NULLs included."""
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(httpx.get(f"{live_server}/v1/export", timeout=120).content)
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(tmp_path / "package")
+    package = frictionless.Package(str(tmp_path / "package" / "datapackage.json"))
+    target = tmp_path / "published.sqlite3"
+    package.publish(f"sqlite:///{target}")
+    db = sqlite3.connect(target)
+    try:
+        for spec in SPECS:
+            table = spec.name.removesuffix(".csv")
+            count = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert count == (len(data_rows(spec.name)),), table
+        assert db.execute("SELECT iso3 FROM allies WHERE currency_iso4217 IS NULL").fetchall() == [
+            ("ISL",)
+        ]
+    finally:
+        db.close()
 
 
 def test_datapackage_names_version_sources_and_no_invented_licence(client: TestClient) -> None:
