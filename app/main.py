@@ -69,10 +69,12 @@ editions. The July 2026 edition measures *core* defence expenditure (a new defin
 
 **Missing is null, never 0.** Iceland has no armed forces and no expenditure figures.
 
-**Formats.** Collections answer JSON (one page), or CSV or NDJSON holding every matching
-item unless `limit` or `offset` is given (`?format=csv|ndjson`, `Accept: text/csv` or
-`application/x-ndjson`, or the one-format twins `/v1/observations.csv`, `.ndjson`), with
-`X-Total-Count`. Errors are `application/problem+json` (RFC 9457).
+**Formats.** Collections answer JSON (one page), or CSV, NDJSON or xlsx holding every
+matching item unless `limit` or `offset` is given (`?format=csv|ndjson|xlsx`, the `Accept`
+type, or the one-format twins `/v1/observations.csv`, `.ndjson`, `.xlsx`), with
+`X-Total-Count`. Every answer has an ETag and Last-Modified (304 on `If-None-Match` or
+`If-Modified-Since`) and answers one byte `Range`. Errors are `application/problem+json`
+(RFC 9457).
 """
 
 
