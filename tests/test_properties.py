@@ -123,8 +123,9 @@ def test_negotiation_picks_a_format_or_says_406(parts: list[str], explicit: Form
     if refusal:
         assert explicit is None
         assert refusal.endswith(
-            "available as application/json (format=json), text/csv (format=csv) or "
-            "application/x-ndjson (format=ndjson)."
+            "available as application/json (format=json), text/csv (format=csv), "
+            "application/x-ndjson (format=ndjson) or "
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (format=xlsx)."
         )
         return
     if explicit is not None:
