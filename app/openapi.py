@@ -28,6 +28,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "editions", "description": "NATO's report editions: dates, price base, definition."},
     {"name": "sources", "description": "Where each figure was read from, with a trust rating."},
     {"name": "compliance", "description": "Who meets a threshold (2% of GDP or any other)."},
+    {
+        "name": "pathways",
+        "description": "Each ally's path to a share-of-GDP target by a deadline (3.5% by 2035).",
+    },
     {"name": "totals", "description": "NATO totals: published aggregates beside computed sums."},
     {"name": "revisions", "description": "How figures changed from one edition to the next."},
     {"name": "claims", "description": "Check a claimed figure or count against every edition."},

@@ -1,0 +1,147 @@
+"""/v1/pathways: every ally's path to a share-of-GDP target by a deadline (default: the Hague
+3.5% by 2035), and one ally's path year by year."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from starlette.responses import Response
+
+from app.analysis.pathways import DEFAULT_BY, DEFAULT_PACE_YEARS, DEFAULT_TARGET
+from app.deps import EditionRuleDep, SessionDep
+from app.errors import problem_responses
+from app.formats import (
+    FormatDep,
+    JsonOnlyDep,
+    collection_get,
+    collection_response,
+    csv_responses,
+)
+from app.reports import pathways as report
+from app.schemas.pathways import AllyPathwayRead, PathwaysRead
+
+router = APIRouter(prefix="/v1", tags=["pathways"])
+
+PATHWAYS_CSV = (
+    "ally,name,status,latest_year,latest_value,latest_value_text,edition,source,is_estimate,"
+    "unit,expenditure_definition,constant_price_base_year,shortfall_pp,shortfall_pp_text,"
+    "years_left,required_pp_per_year,required_pp_per_year_text,required_pp_per_year_exact,"
+    "pace_from_year,pace_from_value_text,pace_pp_per_year,pace_pp_per_year_text,"
+    "pace_pp_per_year_exact,projected_year,additional_usd_million,additional_usd_million_text,"
+    "reason\r\n"
+    "USA,United States,off_track,2026,3.17,3.17,2026-07,leave-the-gun-nato-defence-2026-extract,"
+    "true,% of GDP,core_defence_expenditure,2021,0.33,0.33,9,0.036666666667,0.036666666667,false,"
+    "2023,3.15,0.006666666667,0.006666666667,false,2076,106317.84,106317.8400,\r\n"
+)
+
+
+class PathwayParameters:
+    """The target, deadline and pace window both routes take."""
+
+    def __init__(
+        self,
+        target: Annotated[
+            Decimal,
+            Query(
+                gt=0,
+                le=100,
+                description="Target share of GDP, per cent (default 3.5, the Hague core "
+                "guideline; 5 is measured against core defence expenditure alone).",
+                examples=["3.5"],
+            ),
+        ] = DEFAULT_TARGET,
+        by: Annotated[
+            int,
+            Query(
+                ge=1950,
+                le=2100,
+                description="Deadline year (default 2035); it must come after the newest "
+                "figure's year.",
+                examples=[2035],
+            ),
+        ] = DEFAULT_BY,
+        pace_years: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=10,
+                description="Years over which the current pace is measured, 1 to 10 "
+                "(default 3), inside the figure's own edition.",
+                examples=[3],
+            ),
+        ] = DEFAULT_PACE_YEARS,
+    ) -> None:
+        self.target, self.by, self.pace_years = target, by, pace_years
+
+
+ParametersDep = Annotated[PathwayParameters, Depends()]
+AllyCode = Annotated[
+    str,
+    Path(
+        max_length=100,
+        description="ISO 3166 alpha-3 or alpha-2 code, any case (POL, pl).",
+        examples=["POL"],
+    ),
+]
+
+
+@collection_get(
+    router,
+    "/pathways",
+    response_model=PathwaysRead,
+    summary="Every ally's path to a share-of-GDP target by a deadline",
+    responses={**csv_responses(PATHWAYS_CSV), **problem_responses(400, 406, 422, 503)},
+)
+def list_pathways(
+    session: SessionDep,
+    rule: EditionRuleDep,
+    fmt: FormatDep,
+    params: ParametersDep,
+    ally: Annotated[
+        list[str] | None,
+        Query(
+            description="Ally code(s), ISO3 or ISO2 in any case, repeated or comma-separated.",
+            examples=[["POL", "USA"]],
+        ),
+    ] = None,
+) -> Response:
+    """Per ally: newest share of GDP, shortfall, required yearly increase, current pace,
+    status and projected year, with the rule applied and a summary per status."""
+    result = report.pathways(
+        session,
+        target=params.target,
+        by=params.by,
+        pace_years=params.pace_years,
+        allies=ally,
+        rule=rule,
+    )
+    return collection_response(PathwaysRead.from_result(result), fmt, filename="pathways")
+
+
+# JSON only, as /v1/allies/{ally}: a `{ally}.csv` twin would be read as the ally "POL.csv".
+@router.get(
+    "/pathways/{ally}",
+    response_model=AllyPathwayRead,
+    summary="One ally's path to the target, year by year",
+    responses=problem_responses(400, 404, 406, 422, 503),
+)
+def get_ally_pathway(
+    session: SessionDep,
+    rule: EditionRuleDep,
+    _fmt: JsonOnlyDep,
+    params: ParametersDep,
+    ally: AllyCode,
+) -> AllyPathwayRead:
+    """The ally's published series in the figure's edition, the straight-line required path
+    from latest_year to `by` and the projection at the current pace."""
+    result = report.ally_pathway(
+        session,
+        ally=ally,
+        target=params.target,
+        by=params.by,
+        pace_years=params.pace_years,
+        rule=rule,
+    )
+    return AllyPathwayRead.from_result(result)
