@@ -112,3 +112,47 @@ def test_invalid_combinations_are_refused() -> None:
         check_subject(None, None)
     with pytest.raises(Unprocessable, match="the same edition"):
         check_edition_pair("2025-04", "2025-04")
+
+
+def _priced(edition: str, value: str, base: int | None) -> RevisionRow:
+    return _row(edition, value)._replace(unit="million US dollars, constant", price_base_year=base)
+
+
+def test_no_constant_price_change_across_price_bases_a_reason_instead() -> None:
+    rows = [_priced("2024-06", "100", 2015), _priced("2025-04", "130", 2021)]
+    rows.append(_priced("2025-08", "131", 2021))
+    chain = revisions(rows, indicator="usd_constant", constant_prices=True)
+    assert [r.price_base_changed for r in chain] == [False, True, False]
+    assert [r.change for r in chain] == [None, None, Decimal("1")]
+    assert chain[1].change_reason is not None
+    assert "2024-06 uses 2015 prices, 2025-04 uses 2021 prices" in chain[1].change_reason
+    # A share of GDP keeps its change and says the base changed.
+    shares = revisions(rows, indicator="share_gdp", constant_prices=False)
+    assert [r.change for r in shares] == [None, Decimal("30"), Decimal("1")]
+    assert shares[1].price_base_changed
+    # An edition that states no base year is another base.
+    unknown = revisions(
+        [_priced("2024-02", "1", None), _priced("2024-06", "2", 2015)],
+        indicator="usd_constant",
+        constant_prices=True,
+    )
+    assert unknown[1].change is None
+    assert "2024-02 states no price base" in (unknown[1].change_reason or "")
+
+
+def test_compared_editions_withhold_constant_price_indicators_across_bases() -> None:
+    rows = [
+        ("USA", "usd_constant", 2024, "754684.13", "a", "818000", "b"),
+        ("USA", "share_gdp", 2024, "3.379", "a", "3.19", "b"),
+    ]
+    result = compare_editions(
+        rows,
+        NAMES,
+        rule=None,
+        price_bases={"2024-06": 2015, "2025-04": 2021},
+        constant_indicators=frozenset({"usd_constant"}),
+        **PAIR,  # type: ignore[arg-type]
+    )
+    assert result.price_base_changed
+    assert [c.indicator for c in result.changes] == ["share_gdp"]
+    assert [(n.indicator, n.figures) for n in result.not_compared] == [("usd_constant", 1)]

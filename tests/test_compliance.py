@@ -210,6 +210,7 @@ def test_iceland_is_no_data_never_failing(client: TestClient) -> None:
         "gap_pp_text": None,
         "shortfall_usd_million": None,
         "reason": "Iceland has no armed forces: no expenditure figures",
+        "expenditure_definition": None,
     }
     assert "ISL" not in body["summary"]["below_allies"]
 
@@ -312,11 +313,11 @@ def test_csv(client: TestClient) -> None:
     lines = response.text.split("\r\n")
     assert lines[0] == (
         "ally,name,year,value,value_text,compared_value_text,edition,source,is_estimate,unit,"
-        "meets,status,gap_pp,gap_pp_text,shortfall_usd_million,reason"
+        "meets,status,gap_pp,gap_pp_text,shortfall_usd_million,reason,expenditure_definition"
     )
     assert lines[1] == (
         "ALB,Albania,2024,2.04,2.04,2.04,2025-04,knews-2025-04-25,true,% of GDP,true,meeting,"
-        "0.04,0.04,,"
+        "0.04,0.04,,,nato_defence_expenditure"
     )
     assert len([line for line in lines if line]) == 1 + ALL_ALLIES
 
@@ -418,3 +419,13 @@ def test_mixed_editions_are_visible_per_item(client: TestClient) -> None:
     (count,) = body["published_counts"]
     assert (count["edition"], count["value"], count["mismatch"]) == ("2024-02", 3, None)
     assert body["summary"]["meeting"] == 3
+
+
+@pytest.mark.parametrize("query", ["year=2024", "year=2024&edition=2024-06", "year=2023"])
+def test_items_name_their_figures_definition(client: TestClient, query: str) -> None:
+    definitions = {r["id"]: r["expenditure_definition"] for r in data_rows("editions.csv")}
+    items = client.get(f"/v1/compliance?{query}").json()["items"]
+    for item in items:
+        expected = definitions[item["edition"]] if item["edition"] else None
+        assert item["expenditure_definition"] == expected
+    assert {i["expenditure_definition"] for i in items if i["edition"]}

@@ -272,3 +272,71 @@ def test_changes_errors(
     body = response.json()
     assert body["type"] == f"/problems/{slug}"
     assert body["instance"] == "/v1/revisions/changes"
+
+
+def _base(edition: str) -> int | None:
+    year = {r["id"]: r for r in data_rows("editions.csv")}[edition]["constant_price_base_year"]
+    return int(year) if year else None
+
+
+def test_a_constant_price_figure_gets_no_change_across_price_bases(client: TestClient) -> None:
+    # The example: the US 2024 figure at constant prices, 2015 dollars in 2024-06 and
+    # 2021 dollars in 2025-04; the "change" would mostly be the base year.
+    body = client.get("/v1/revisions?ally=USA&indicator=usd_constant&year=2024").json()
+    previous = None
+    for item in body["items"]:
+        assert item["constant_price_base_year"] == _base(item["edition"])
+        changed = previous is not None and _base(previous) != _base(item["edition"])
+        assert item["price_base_changed"] is changed
+        if changed:
+            assert item["change"] is None
+            assert "constant prices" in item["change_reason"]
+            assert f"{_base(item['edition'])} prices" in item["change_reason"]
+        elif previous is not None:
+            assert item["change_reason"] is None
+            assert item["change_text"] is not None
+        previous = item["edition"]
+    assert any(item["price_base_changed"] for item in body["items"])
+
+
+def test_a_share_of_gdp_keeps_its_change_and_says_the_price_base_changed(
+    client: TestClient,
+) -> None:
+    body = client.get("/v1/revisions?ally=USA&indicator=share_gdp&year=2024").json()
+    by_edition = {item["edition"]: item for item in body["items"]}
+    assert by_edition["2025-04"]["price_base_changed"] is (_base("2024-06") != _base("2025-04"))
+    assert by_edition["2025-04"]["change_text"] is not None
+    assert by_edition["2026-07"]["definition_changed"] is True
+
+
+def test_changes_across_price_bases_withhold_constant_price_deltas(client: TestClient) -> None:
+    url = "/v1/revisions/changes?from_edition=2024-06&to_edition=2025-04"
+    body = client.get(f"{url}&indicator=usd_constant&year=2024").json()
+    assert body["price_base_changed"] is True
+    assert (body["from_price_base_year"], body["to_price_base_year"]) == (
+        _base("2024-06"),
+        _base("2025-04"),
+    )
+    assert body["items"] == []
+    common = {
+        r["ally_iso3"]
+        for r in data_rows("observations.csv")
+        if (r["indicator"], r["year"], r["edition"]) == ("usd_constant", "2024", "2025-04")
+    }
+    (withheld,) = body["not_compared"]
+    assert withheld["indicator"] == "usd_constant"
+    assert withheld["figures"] == len(common)
+    # Shares of GDP across the same pair are still compared.
+    shares = client.get(f"{url}&indicator=share_gdp&year=2024").json()
+    assert shares["not_compared"] == []
+    assert shares["total"] > 0
+
+
+def test_changes_within_one_price_base_are_differenced(client: TestClient) -> None:
+    body = client.get(
+        "/v1/revisions/changes?from_edition=2025-08&to_edition=2026-07&indicator=usd_constant"
+    ).json()
+    assert _base("2025-08") == _base("2026-07")
+    assert body["price_base_changed"] is False
+    assert body["not_compared"] == []
+    assert body["definition_changed"] is True

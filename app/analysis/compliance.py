@@ -336,6 +336,8 @@ class ComplianceResult:
     summary: Summary
     editions: list[str]
     counts: list[CountCheck]
+    # Edition -> its expenditure definition, so each item names what its figure measures.
+    definitions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

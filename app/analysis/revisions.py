@@ -2,15 +2,18 @@
 
 Changes are exact decimal differences of the published texts. Where one edition has a figure
 from two sources, both rows are kept with their sources (never silently one of them) and no
-change is computed across that edition.
+change is computed across that edition. A constant-price figure (the indicator's unit says
+constant prices) is never differenced across editions with different base years (2015 and
+2021): the difference would mostly be the base year, so a reason is given instead, as
+/v1/totals refuses such sums. An edition that states no base year is a different base.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -22,6 +25,7 @@ from app.analysis.compliance import (
     meets,
 )
 from app.analysis.decimals import published_value
+from app.analysis.totals import price_basis
 from app.errors import BadRequest, Unprocessable
 
 
@@ -36,6 +40,28 @@ class RevisionRow(NamedTuple):
     unit: str
     source: str
     is_estimate: bool
+    price_base_year: int | None = None
+
+
+def constant_price_indicators(units: Mapping[str, str]) -> frozenset[str]:
+    """The indicators (of {indicator: unit}) whose unit says constant prices."""
+    return frozenset(
+        indicator for indicator, unit in units.items() if price_basis(unit) == "constant"
+    )
+
+
+def price_base_reason(
+    indicator: str, before: tuple[str, int | None], after: tuple[str, int | None]
+) -> str:
+    """Why no change is given between two price bases."""
+
+    def base(edition: str, year: int | None) -> str:
+        return f"{edition} uses {year} prices" if year else f"{edition} states no price base"
+
+    return (
+        f"{indicator} is at constant prices and {base(*before)}, {base(*after)}: a difference "
+        "would mostly be the change of base year, so none is given (compare within one edition)"
+    )
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,9 @@ class Revision:
     change: Decimal | None
     change_published: Decimal | None
     sources_in_edition: int
+    price_base_year: int | None = None
+    price_base_changed: bool = False
+    change_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,26 +102,39 @@ def check_subject(ally: str | None, aggregate: str | None) -> None:
         )
 
 
-def revisions(rows: Sequence[RevisionRow]) -> list[Revision]:
-    """The rows (oldest edition first) with the change from the previous edition."""
+def revisions(
+    rows: Sequence[RevisionRow], *, indicator: str = "", constant_prices: bool = False
+) -> list[Revision]:
+    """The rows (oldest edition first) with the change from the previous edition; none across
+    price bases when `constant_prices` (the indicator's unit says constant prices)."""
     per_edition = Counter(row.edition for row in rows)
     items: list[Revision] = []
     previous: RevisionRow | None = None
     for row in rows:
         change = change_published = None
-        definition_changed = False
+        reason = None
+        definition_changed = price_base_changed = False
         if previous is not None and previous.edition != row.edition:
             definition_changed = previous.definition != row.definition
+            price_base_changed = previous.price_base_year != row.price_base_year
         elif previous is not None:
             definition_changed = items[-1].definition_changed
-        if (
+            price_base_changed = items[-1].price_base_changed
+        comparable = (
             previous is not None
             and previous.edition != row.edition
             and per_edition[row.edition] == 1
             and per_edition[previous.edition] == 1
             and row.value is not None
             and previous.value is not None
-        ):
+        )
+        if comparable and constant_prices and price_base_changed and previous is not None:
+            reason = price_base_reason(
+                indicator,
+                (previous.edition, previous.price_base_year),
+                (row.edition, row.price_base_year),
+            )
+        elif comparable and previous is not None and row.value and previous.value:
             now, before = Decimal(row.value), Decimal(previous.value)
             change = now - before
             change_published = published_value(now) - published_value(before)
@@ -111,6 +153,9 @@ def revisions(rows: Sequence[RevisionRow]) -> list[Revision]:
                 change=change,
                 change_published=change_published,
                 sources_in_edition=per_edition[row.edition],
+                price_base_year=row.price_base_year,
+                price_base_changed=price_base_changed,
+                change_reason=reason,
             )
         )
         previous = row
@@ -142,6 +187,15 @@ class Flip:
 
 
 @dataclass(frozen=True)
+class NotCompared:
+    """Figures of one indicator present in both editions but not differenced, and why."""
+
+    indicator: str
+    figures: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class ChangeSet:
     from_edition: str
     to_edition: str
@@ -150,10 +204,17 @@ class ChangeSet:
     changes: list[Change]
     flips: list[Flip]
     rule: ComplianceRule | None  # the threshold flips were tested against
+    from_price_base_year: int | None = None
+    to_price_base_year: int | None = None
+    not_compared: list[NotCompared] = field(default_factory=list)
 
     @property
     def definition_changed(self) -> bool:
         return self.from_definition != self.to_definition
+
+    @property
+    def price_base_changed(self) -> bool:
+        return self.from_price_base_year != self.to_price_base_year
 
 
 def check_edition_pair(from_edition: str, to_edition: str) -> None:
@@ -183,14 +244,23 @@ def compare_editions(
     to_edition: str,
     definitions: dict[str, str],
     rule: ComplianceRule | None,
+    price_bases: dict[str, int | None] | None = None,
+    constant_indicators: frozenset[str] = frozenset(),
 ) -> ChangeSet:
-    """Changes (largest first) and flips of figures present in both editions.
+    """Changes (largest first) and flips of figures present in both editions; constant-price
+    indicators across two price bases are counted in `not_compared`, never differenced.
 
     A row is (ally, indicator, year, from_value, from_source, to_value, to_source).
     """
+    bases = price_bases or {}
+    from_base, to_base = bases.get(from_edition), bases.get(to_edition)
+    withheld: Counter[str] = Counter()
     changes: list[Change] = []
     flips: list[Flip] = []
     for ally, indicator, year, from_value, from_source, to_value, to_source in rows:
+        if from_base != to_base and indicator in constant_indicators:
+            withheld[indicator] += 1
+            continue
         change = Decimal(to_value) - Decimal(from_value)
         # Exact comparison of the numbers: "2.0" and "2.00" are the same figure, not a change.
         if change != 0:
@@ -223,4 +293,14 @@ def compare_editions(
         changes=changes,
         flips=flips,
         rule=rule,
+        from_price_base_year=from_base,
+        to_price_base_year=to_base,
+        not_compared=[
+            NotCompared(
+                indicator,
+                count,
+                price_base_reason(indicator, (from_edition, from_base), (to_edition, to_base)),
+            )
+            for indicator, count in sorted(withheld.items())
+        ],
     )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Aggregate, Ally, Edition, Observation
+from app.models import Aggregate, Ally, Edition, Indicator, Observation
 
 # Built once: an alias copies every column of the table, which costs more than the query.
 _OLD = aliased(Observation, name="old")
@@ -52,7 +52,11 @@ def select_chain(
             Aggregate.qualifier,
         ).where(Aggregate.aggregate == aggregate)
     stmt = (
-        stmt.add_columns(Edition.published_on, Edition.expenditure_definition)
+        stmt.add_columns(
+            Edition.published_on,
+            Edition.expenditure_definition,
+            Edition.constant_price_base_year,
+        )
         .join(Edition, Edition.id == table.edition_id)
         .where(table.indicator_id == indicator, table.year == year)
         .order_by(Edition.published_on, table.source_id)
@@ -67,9 +71,25 @@ def select_chain(
             row.unit,
             row.source_id,
             row.is_estimate,
+            row.constant_price_base_year,
         )
         for row in session.execute(stmt)
     ]
+
+
+def select_indicator_units(session: Session) -> dict[str, str]:
+    """{indicator: its canonical unit} (the unit says whether it is at constant prices)."""
+    return {row.id: row.unit for row in session.execute(select(Indicator.id, Indicator.unit))}
+
+
+def select_price_bases_of(session: Session, editions: Sequence[str]) -> dict[str, int | None]:
+    """{edition: its constant-price base year (None: not stated)} of `editions`."""
+    return {
+        row.id: row.constant_price_base_year
+        for row in session.execute(
+            select(Edition.id, Edition.constant_price_base_year).where(Edition.id.in_(editions))
+        )
+    }
 
 
 def select_definitions_of(session: Session, editions: Sequence[str]) -> dict[str, str]:

@@ -3,6 +3,7 @@ membership from queries/, the decision from analysis/compliance.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from app.analysis.compliance import (
 )
 from app.analysis.editions import EditionRule
 from app.queries import compliance as q
+from app.queries.editions_rule import select_definitions
 from app.queries.lookups import indicator_filter, select_accessions, select_ally_names
 
 
@@ -81,9 +83,11 @@ def compliance(
     names = select_ally_names(session)
     published = published_counts(session, rule=rule, year=year) if counts_apply(limit) else []
     members = membership(session, rule)
-    return assess_year(
+    result = assess_year(
         found, names, published, year=year, rule=limit, edition_rule=rule, membership=members
     )
+    # Each item names what its figure measures (the edition's expenditure definition).
+    return dataclasses.replace(result, definitions=select_definitions(session))
 
 
 def compliance_history(

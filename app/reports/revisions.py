@@ -16,6 +16,7 @@ from app.analysis.revisions import (
     check_edition_pair,
     check_subject,
     compare_editions,
+    constant_price_indicators,
     flip_rule,
     revisions,
 )
@@ -49,7 +50,10 @@ def revision_chain(
                 errors=[{"parameter": "aggregate", "in": "query", "message": "unknown"}],
             )
     rows = q.select_chain(session, iso3=iso3, aggregate=aggregate, indicator=indicator, year=year)
-    chain = revisions([RevisionRow(*row) for row in rows])
+    constant = indicator in constant_indicators(session)
+    chain = revisions(
+        [RevisionRow(*row) for row in rows], indicator=indicator, constant_prices=constant
+    )
     return RevisionChain(iso3, aggregate, name, indicator, year, chain)
 
 
@@ -80,4 +84,11 @@ def changes(
         to_edition=to_edition,
         definitions=definitions,
         rule=flip_rule(indicator, threshold, basis),
+        price_bases=q.select_price_bases_of(session, (from_edition, to_edition)),
+        constant_indicators=constant_indicators(session),
     )
+
+
+def constant_indicators(session: Session) -> frozenset[str]:
+    """Indicators whose unit says constant prices (their level depends on the base year)."""
+    return constant_price_indicators(q.select_indicator_units(session))

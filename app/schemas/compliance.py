@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import Field
 
 from app.analysis import compliance as c
@@ -81,9 +83,17 @@ class ComplianceItem(Schema):
         description="Why there is no figure (no_data only).",
         examples=["Iceland has no armed forces: no expenditure figures"],
     )
+    expenditure_definition: str | None = Field(
+        description="What the figure measures, from its edition: `nato_defence_expenditure` "
+        "(NATO's definition before 2025) or `core_defence_expenditure` (the Hague definition, "
+        "2026-07); counts across the two compare different concepts.",
+        examples=["nato_defence_expenditure"],
+    )
 
     @classmethod
-    def from_status(cls, status: c.Status) -> ComplianceItem:
+    def from_status(
+        cls, status: c.Status, definitions: Mapping[str, str] | None = None
+    ) -> ComplianceItem:
         figure = status.figure
         return cls(
             ally=status.ally,
@@ -102,6 +112,7 @@ class ComplianceItem(Schema):
             gap_pp_text=text_or_none(status.gap),
             shortfall_usd_million=number_or_none(status.shortfall),
             reason=status.reason,
+            expenditure_definition=(definitions or {}).get(figure.edition) if figure else None,
         )
 
 
@@ -186,7 +197,7 @@ class ComplianceRead(Schema):
             editions=result.editions,
             summary=ComplianceSummary.from_summary(result.summary),
             published_counts=[PublishedCountRead.from_check(k) for k in result.counts],
-            items=[ComplianceItem.from_status(s) for s in result.statuses],
+            items=[ComplianceItem.from_status(s, result.definitions) for s in result.statuses],
             total=len(result.statuses),
         )
 

@@ -31,7 +31,8 @@ class RevisionItem(Schema):
     is_estimate: bool
     change: float | None = Field(
         description="Value minus the previous edition's value (exact); null for the first "
-        "edition, or when either edition has two sources for this figure.",
+        "edition, when either edition has two sources for this figure, or for a constant-price "
+        "indicator across two price bases (`change_reason`).",
         examples=[-0.1890207262385565],
     )
     change_text: str | None = Field(examples=["-0.1890207262385565"])
@@ -43,6 +44,20 @@ class RevisionItem(Schema):
         "both are listed).",
         examples=[1],
     )
+    constant_price_base_year: int | None = Field(
+        description="This edition's constant-price base year (null: not stated).",
+        examples=[2021],
+    )
+    price_base_changed: bool = Field(
+        description="This edition's constant-price base year differs from the previous "
+        "item's edition's (2015 to 2021 from 2025-04 on; an edition that states none counts "
+        "as different). A constant-price figure then gets no `change`: see `change_reason`."
+    )
+    change_reason: str | None = Field(
+        description="Why there is no `change` although both editions have the figure (a "
+        "constant-price indicator across two price bases).",
+        examples=[None],
+    )
 
     @classmethod
     def from_revision(cls, revision: r.Revision) -> RevisionItem:
@@ -51,6 +66,8 @@ class RevisionItem(Schema):
             published_on=revision.published_on,
             expenditure_definition=revision.definition,
             definition_changed=revision.definition_changed,
+            constant_price_base_year=revision.price_base_year,
+            price_base_changed=revision.price_base_changed,
             value=number_or_none(revision.value),
             value_text=revision.value,
             value_published=text_or_none(revision.value_published),
@@ -62,6 +79,7 @@ class RevisionItem(Schema):
             change_text=text_or_none(revision.change),
             change_published=text_or_none(revision.change_published),
             sources_in_edition=revision.sources_in_edition,
+            change_reason=revision.change_reason,
         )
 
 
@@ -141,6 +159,16 @@ class FlipItem(Schema):
         )
 
 
+class NotComparedItem(Schema):
+    indicator: str = Field(examples=["usd_constant"])
+    figures: int = Field(description="Figures present in both editions.", examples=[31])
+    reason: str
+
+    @classmethod
+    def from_not_compared(cls, item: r.NotCompared) -> NotComparedItem:
+        return cls(indicator=item.indicator, figures=item.figures, reason=item.reason)
+
+
 class ChangesRead(Schema):
     from_edition: str = Field(examples=["2024-06"])
     to_edition: str = Field(examples=["2025-04"])
@@ -150,6 +178,16 @@ class ChangesRead(Schema):
     )
     from_definition: str
     to_definition: str
+    price_base_changed: bool = Field(
+        description="The two editions state different constant-price base years (or one "
+        "states none): constant-price indicators are then not differenced (`not_compared`)."
+    )
+    from_price_base_year: int | None = Field(examples=[2015])
+    to_price_base_year: int | None = Field(examples=[2021])
+    not_compared: list[NotComparedItem] = Field(
+        description="Per constant-price indicator: figures present in both editions that are "
+        "not differenced across the two price bases, and why (as /v1/totals refuses the mix)."
+    )
     compliance_rule: ComplianceRule | None = Field(
         description="The threshold `flips` were tested against (null: no threshold applies)."
     )
@@ -181,6 +219,10 @@ class ChangesRead(Schema):
             definition_changed=result.definition_changed,
             from_definition=result.from_definition,
             to_definition=result.to_definition,
+            price_base_changed=result.price_base_changed,
+            from_price_base_year=result.from_price_base_year,
+            to_price_base_year=result.to_price_base_year,
+            not_compared=[NotComparedItem.from_not_compared(n) for n in result.not_compared],
             compliance_rule=ComplianceRule.from_rule(result.rule) if result.rule else None,
             flips=[FlipItem.from_flip(f) for f in result.flips],
             items=[ChangeItem.from_change(c) for c in result.changes[offset:stop]],
