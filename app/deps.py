@@ -1,5 +1,5 @@
 """Shared request dependencies: the session, the unknown-query-parameter guard, the edition
-rule and pagination bounds."""
+rule, the pathway parameters and pagination bounds."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator, Sequence, Set
 from dataclasses import dataclass
+from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.analysis.editions import EDITION_PATTERN, EditionRule, make_rule
+from app.analysis.pathways import DEFAULT_BY, DEFAULT_PACE_YEARS, DEFAULT_TARGET
 from app.edge.pinned import pin_answer
 from app.errors import BadRequest, ServiceUnavailable, UnknownParameter
 from app.formats import get_json_only
@@ -259,3 +261,45 @@ async def check_request_shape(request: Request) -> None:
 
 
 ShapeDep = Depends(check_request_shape)
+
+
+class PathwayParameters:
+    """The target, deadline and pace window of /v1/pathways and its charts."""
+
+    def __init__(
+        self,
+        target: Annotated[
+            Decimal,
+            Query(
+                gt=0,
+                le=100,
+                description="Target share of GDP, per cent (default 3.5, the Hague core "
+                "guideline; 5 is measured against core defence expenditure alone).",
+                examples=["3.5"],
+            ),
+        ] = DEFAULT_TARGET,
+        by: Annotated[
+            int,
+            Query(
+                ge=1950,
+                le=2100,
+                description="Deadline year (default 2035); it must come after the newest "
+                "figure's year.",
+                examples=[2035],
+            ),
+        ] = DEFAULT_BY,
+        pace_years: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=10,
+                description="Years over which the current pace is measured, 1 to 10 "
+                "(default 3), inside the figure's own edition.",
+                examples=[3],
+            ),
+        ] = DEFAULT_PACE_YEARS,
+    ) -> None:
+        self.target, self.by, self.pace_years = target, by, pace_years
+
+
+PathwayParametersDep = Annotated[PathwayParameters, Depends()]

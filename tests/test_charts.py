@@ -405,3 +405,86 @@ def test_charts_default_to_english_and_refuse_other_languages(client: TestClient
 def test_every_indicator_an_ally_chart_can_draw_has_a_french_name() -> None:
     per_ally = {r["indicator"] for r in data_rows("observations.csv")}
     assert set(FR.indicators) == per_ally
+
+
+# --- pathways --------------------------------------------------------------------------------
+
+
+def test_pathways_chart_draws_every_ally_with_the_api_status(client: TestClient) -> None:
+    body = client.get("/v1/pathways").json()
+    response = client.get("/v1/charts/pathways.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    root = parse(response.content)
+    rows = {g.get("data-ally"): g for g in root.iter(f"{SVG}g") if g.get("class") == "pathway"}
+    assert set(rows) == {i["ally"] for i in body["items"]}
+    for item in body["items"]:
+        row = rows[item["ally"]]
+        assert row.get("data-status") == item["status"]
+        assert row.get("data-required") == item["required_pp_per_year_text"]
+        assert row.get("data-pace") == item["pace_pp_per_year_text"]
+    assert "no data" in "".join(rows["ISL"].itertext())
+    words = " ".join(texts(root))
+    assert "The road to 3.5% of GDP by 2035" in words
+    assert "1.5%" in words  # the related spending has no per-ally figures: said in the image
+    assert "2026-07" in words
+
+
+def test_pathways_chart_follows_target_deadline_and_edition(client: TestClient) -> None:
+    query = "target=2&by=2030&edition=2024-06"
+    body = client.get(f"/v1/pathways?{query}").json()
+    root = parse(client.get(f"/v1/charts/pathways.svg?{query}").content)
+    statuses = {
+        g.get("data-ally"): g.get("data-status")
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "pathway"
+    }
+    assert statuses == {i["ally"]: i["status"] for i in body["items"]}
+    assert "The road to 2% of GDP by 2030" in " ".join(texts(root))
+
+
+def test_ally_pathway_chart_draws_series_paths_target_and_deadline(client: TestClient) -> None:
+    body = client.get("/v1/pathways/USA").json()
+    root = parse(client.get("/v1/charts/pathways/us.svg").content)
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("class") == "series"]
+    published = [c.get("data-value") for c in groups[0].iter(f"{SVG}circle")]
+    assert published == [p["published_text"] for p in body["items"] if p["published_text"]]
+    required = [c.get("data-value") for c in groups[1].iter(f"{SVG}circle")]
+    assert required == [p["required_text"] for p in body["items"] if p["required_text"]]
+    assert groups[1].get("data-computed") == "true"
+    projected = [c.get("data-value") for c in groups[2].iter(f"{SVG}circle")]
+    assert projected == [p["projected_text"] for p in body["items"] if p["projected_text"]]
+    lines = {line.get("class") for line in root.iter(f"{SVG}line")}
+    assert {"threshold", "deadline"} <= lines
+    words = " ".join(texts(root))
+    assert "target 3.5% of GDP" in words
+    assert "deadline 2035" in words
+    assert f"Status: {body['pathway']['status'].replace('_', ' ')}" in words
+
+
+def test_pathway_charts_in_french(client: TestClient) -> None:
+    response = client.get("/v1/charts/pathways/FR.svg?lang=fr")
+    assert response.headers["content-language"] == "fr"
+    words = " ".join(texts(parse(response.content)))
+    assert "la trajectoire vers 3,5\u00a0% du PIB d'ici 2035" in words
+    assert "échéance 2035" in words
+    overview = " ".join(texts(parse(client.get("/v1/charts/pathways.svg?lang=fr").content)))
+    assert "Hausse requise par an" in overview
+    assert "Pologne" in overview
+
+
+def test_pathway_chart_of_iceland_says_why_there_is_no_figure(client: TestClient) -> None:
+    root = parse(client.get("/v1/charts/pathways/ISL.svg").content)
+    assert "no armed forces" in " ".join(texts(root))
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "type_"),
+    [
+        ("/v1/charts/pathways/XXX.svg", 404, "/problems/not-found"),
+        ("/v1/charts/pathways.svg?by=2026", 422, "/problems/unprocessable"),
+        ("/v1/charts/pathways/POL.svg?target=0", 422, "/problems/invalid-parameters"),
+    ],
+)
+def test_pathway_chart_errors(client: TestClient, path: str, status: int, type_: str) -> None:
+    assert_problem(client.get(path), status, type_)

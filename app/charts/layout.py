@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from app.analysis.editions import CORE_DEFINITION
+from app.analysis.pathways import AllyPathway, PathwaysResult
+from app.charts import pathways as pathway_charts
 from app.charts import svg as charts
 from app.charts.text import ChartText
 from app.queries.charts import SeriesRow
@@ -101,4 +104,102 @@ def series_svg(data: AllySeries, threshold: Decimal | None, text: ChartText) -> 
         threshold=threshold,
         threshold_label=threshold_label,
         text=text,
+    )
+
+
+def _target(target: Decimal, text: ChartText) -> str:
+    _, unit = text.indicator("share_gdp", "", "% of GDP")
+    return text.with_unit(charts.fmt_decimal(target), unit)
+
+
+def pathways_svg(result: PathwaysResult, rule: str, text: ChartText) -> str:
+    target = _target(result.rule.target, text)
+    figures = [p.figure for p in result.items if p.figure is not None]
+    core = frozenset(f.edition for f in figures if f.expenditure_definition == CORE_DEFINITION)
+    return pathway_charts.pathway_rows(
+        [
+            pathway_charts.PathwayRow(
+                code=p.ally,
+                label=text.ally(p.ally, p.name),
+                status=p.status,
+                value_text=p.figure.value if p.figure else None,
+                year=p.figure.year if p.figure else None,
+                edition=p.figure.edition if p.figure else None,
+                required_text=p.required.text if p.required else None,
+                pace_text=p.pace.text if p.pace else None,
+            )
+            for p in result.items
+        ],
+        title=text.pathways_title.format(target=target, by=result.rule.by),
+        subtitle=text.pathways_subtitle.format(pace_years=result.rule.pace_years),
+        footer=[
+            text.pathways_scope,
+            *footer(text, {f.source for f in figures}, {f.edition for f in figures}, rule, core),
+        ],
+        text=text,
+    )
+
+
+def ally_pathway_svg(result: AllyPathway, rule: str, text: ChartText) -> str:
+    pathway, limits = result.pathway, result.rule
+    target = _target(limits.target, text)
+    figure = pathway.figure
+    name = text.ally(pathway.ally, pathway.name)
+    published = [
+        charts.Point(p.year, p.published, is_estimate=False)
+        for p in result.points
+        if p.published is not None
+    ]
+    series = [
+        charts.Series(
+            text.pathway_published.format(edition=figure.edition if figure else text.none),
+            published,
+        )
+    ]
+    required = [charts.Point(p.year, p.required.text) for p in result.points if p.required]
+    projected = [charts.Point(p.year, p.projected.text) for p in result.points if p.projected]
+    if required:
+        series.append(
+            charts.Series(
+                text.pathway_required.format(target=target, by=limits.by), required, computed=True
+            )
+        )
+    if projected and pathway.pace is not None:
+        pace = text.number(charts.display_value(pathway.pace.text))
+        series.append(
+            charts.Series(text.pathway_projected.format(pace=pace), projected, computed=True)
+        )
+    status = text.statuses.get(pathway.status, pathway.status)
+    subtitle = text.pathway_subtitle.format(pace_years=limits.pace_years)
+    lines = [text.pathway_status.format(status=status)]
+    if figure is None:
+        lines.append(text.pathway_no_figure.format(reason=pathway.reason or text.none))
+    core = (
+        frozenset({figure.edition})
+        if figure and figure.expenditure_definition == CORE_DEFINITION
+        else None
+    )
+    name_unit = text.indicator("share_gdp", "Defence expenditure as share of GDP", "% of GDP")
+    return charts.line_chart(
+        series,
+        title=text.pathway_title.format(ally=name, target=target, by=limits.by),
+        subtitle=subtitle,
+        x_label=text.year,
+        y_label=f"{name_unit[0]} ({name_unit[1]})",
+        footer=[
+            *lines,
+            text.pathways_scope,
+            *footer(
+                text,
+                {figure.source} if figure else set(),
+                {figure.edition} if figure else set(),
+                rule,
+                core or frozenset(),
+            ),
+        ],
+        threshold=limits.target,
+        threshold_label=text.pathway_target.format(target=target),
+        text=text,
+        deadline=limits.by,
+        deadline_label=text.pathway_deadline.format(by=limits.by),
     )

@@ -280,6 +280,8 @@ class Series:
     points: Sequence[Point]
     unit: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # A computed line (a path or projection, not published figures): dashed, hollow markers.
+    computed: bool = False
 
 
 def line_chart(
@@ -293,8 +295,11 @@ def line_chart(
     threshold: Decimal | None = None,
     threshold_label: str = "",
     text: ChartText = EN,
+    deadline: int | None = None,
+    deadline_label: str = "",
 ) -> str:
-    """Year-on-x lines, one per series (edition), hollow markers for estimates."""
+    """Year-on-x lines, one per series (edition), hollow markers for estimates; a vertical
+    line at `deadline` when given."""
     footer = wrap_lines(footer)
     legend_end = 68 + 20 * len(series)
     left, right, top = 90, 40, legend_end + 30
@@ -302,6 +307,8 @@ def line_chart(
     height = top + plot_h + 56 + 16 * len(footer) + 8
     points = [p for s in series for p in s.points]
     years = [p.year for p in points] or [2014]
+    if deadline is not None:
+        years.append(deadline)
     values = [float(p.value) for p in points] or [0.0]
     if threshold is not None:
         values.append(float(threshold))
@@ -353,32 +360,40 @@ def line_chart(
             f'<text x="{left + plot_w - 4}" y="{ty - 5:.1f}" text-anchor="end" '
             f'fill="{THRESHOLD}" font-weight="bold">{esc(threshold_label)}</text>'
         )
+    if deadline is not None:
+        dx = px(deadline)
+        out.append(
+            f'<line x1="{dx:.1f}" y1="{top}" x2="{dx:.1f}" y2="{top + plot_h}" '
+            f'stroke="{THRESHOLD}" stroke-width="1.5" stroke-dasharray="2 3" class="deadline"/>'
+            f'<text x="{dx - 4:.1f}" y="{top + 12}" text-anchor="end" fill="{THRESHOLD}">'
+            f"{esc(deadline_label)}</text>"
+        )
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
-        out.append(f'<g class="series" data-series="{esc(s.name)}">')
+        computed = ' data-computed="true"' if s.computed else ""
+        out.append(f'<g class="series" data-series="{esc(s.name)}"{computed}>')
         ordered = sorted(s.points, key=lambda p: p.year)
         segment: list[str] = []
         previous: Point | None = None
         for p in ordered:
             if previous is not None and p.year != previous.year + 1 and len(segment) > 1:
-                out.append(_polyline(segment, colour))
+                out.append(_polyline(segment, colour, dashed=s.computed))
                 segment = []
             elif previous is not None and p.year != previous.year + 1:
                 segment = []
             segment.append(f"{px(p.year):.1f},{py(float(p.value)):.1f}")
             previous = p
         if len(segment) > 1:
-            out.append(_polyline(segment, colour))
+            out.append(_polyline(segment, colour, dashed=s.computed))
         for p in ordered:
-            fill = "#ffffff" if p.is_estimate else colour
+            fill = "#ffffff" if p.is_estimate or s.computed else colour
+            note = text.computed if s.computed else text.estimate if p.is_estimate else ""
             tooltip = text.point_title.format(
-                series=s.name,
-                year=p.year,
-                value=text.number(p.value_text),
-                estimate=text.estimate if p.is_estimate else "",
+                series=s.name, year=p.year, value=text.number(p.value_text), estimate=note
             )
             out.append(
-                f'<circle cx="{px(p.year):.1f}" cy="{py(float(p.value)):.1f}" r="4" '
+                f'<circle cx="{px(p.year):.1f}" cy="{py(float(p.value)):.1f}" '
+                f'r="{3 if s.computed else 4}" '
                 f'fill="{fill}" stroke="{colour}" stroke-width="2" data-year="{p.year}" '
                 f'data-value="{esc(p.value_text)}"><title>{esc(tooltip)}</title></circle>'
             )
@@ -401,8 +416,9 @@ def line_chart(
     return "\n".join(out) + "\n"
 
 
-def _polyline(points: list[str], colour: str) -> str:
+def _polyline(points: list[str], colour: str, *, dashed: bool = False) -> str:
+    dash = ' stroke-dasharray="7 4"' if dashed else ""
     return (
         f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
-        'stroke-width="2.5" stroke-linejoin="round"/>'
+        f'stroke-width="2.5" stroke-linejoin="round"{dash}/>'
     )

@@ -69,6 +69,50 @@ class ChartText:
     rule_latest: str = "for each figure, the newest edition that has it (latest)"
     selected_editions: str = "selected editions"
     every_edition: str = "every edition with figures"
+    # pathways (the road to a target share of GDP by a deadline)
+    computed: str = ", computed"
+    pathway_title: str = "{ally}: the road to {target} by {by}"
+    pathway_subtitle: str = (
+        "Published series, the straight-line required path and the projection at the pace of "
+        "the last {pace_years} years"
+    )
+    pathway_published: str = "Published, edition {edition}"
+    pathway_required: str = "Required path to {target} by {by} (computed)"
+    pathway_projected: str = "At the current pace of {pace} pp a year (computed)"
+    pathway_target: str = "target {target}"
+    pathway_deadline: str = "deadline {by}"
+    pathway_status: str = "Status: {status}"
+    pathway_no_figure: str = "No figure: {reason}"
+    statuses: dict[str, str] = field(
+        default_factory=lambda: {
+            "met": "met",
+            "on_track": "on track",
+            "off_track": "off track",
+            "insufficient_data": "insufficient data",
+            "no_data": "no data",
+        }
+    )
+    pathways_title: str = "The road to {target} by {by}: required yearly increase and pace"
+    pathways_subtitle: str = (
+        "Percentage points of GDP a year: required to reach the target (bar), pace of the "
+        "last {pace_years} years (dot)"
+    )
+    pathways_axis: str = "Percentage points of GDP a year"
+    pathways_required_key: str = "Required increase a year"
+    pathways_pace_key: str = "Current pace a year"
+    pathways_row_title: str = (
+        "{label}: {status}; {value}% of GDP in {year} (edition {edition}); required {required} "
+        "pp a year, pace {pace} pp a year"
+    )
+    pathways_desc: str = (
+        "{subtitle}. Met {met}, on track {on_track}, off track {off_track}, insufficient data "
+        "{insufficient_data}, no data {no_data}."
+    )
+    pathways_scope: str = (
+        "Defence expenditure only: NATO publishes no per-ally figures of the up to 1.5% of "
+        "related spending of the Hague commitment."
+    )
+    no_pace: str = "no pace"
     # Indicator id -> (name, canonical unit), where the data's English ones are not used.
     indicators: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -153,6 +197,49 @@ FR = ChartText(
     rule_latest="pour chaque chiffre, l'édition la plus récente qui le publie (la dernière)",
     selected_editions="éditions choisies",
     every_edition="toutes les éditions qui ont des chiffres",
+    computed=", calculé",
+    pathway_title="{ally} : la trajectoire vers {target} d'ici {by}",
+    pathway_subtitle=(
+        "Série publiée, trajectoire linéaire requise et projection au rythme des {pace_years} "
+        "dernières années"
+    ),
+    pathway_published="Publié, édition {edition}",
+    pathway_required="Trajectoire requise vers {target} d'ici {by} (calculée)",
+    pathway_projected="Au rythme actuel de {pace} point par an (calculé)",
+    pathway_target="objectif {target}",
+    pathway_deadline="échéance {by}",
+    pathway_status="Situation : {status}",
+    pathway_no_figure="Pas de chiffre : {reason}",
+    statuses={
+        "met": "atteint",
+        "on_track": "en bonne voie",
+        "off_track": "en retard",
+        "insufficient_data": "données insuffisantes",
+        "no_data": "pas de données",
+    },
+    pathways_title=(
+        "La trajectoire vers {target} d'ici {by} : hausse annuelle requise et rythme actuel"
+    ),
+    pathways_subtitle=(
+        "Points de PIB par an : hausse requise pour atteindre l'objectif (barre), rythme des "
+        "{pace_years} dernières années (point)"
+    ),
+    pathways_axis="Points de pourcentage du PIB par an",
+    pathways_required_key="Hausse requise par an",
+    pathways_pace_key="Rythme actuel par an",
+    pathways_row_title=(
+        "{label} : {status} ; {value} % du PIB en {year} (édition {edition}) ; requis {required} "
+        "point par an, rythme {pace} point par an"
+    ),
+    pathways_desc=(
+        "{subtitle}. Atteint {met}, en bonne voie {on_track}, en retard {off_track}, données "
+        "insuffisantes {insufficient_data}, pas de données {no_data}."
+    ),
+    pathways_scope=(
+        "Dépenses de défense seulement : l'OTAN ne publie pas de chiffres par Allié des "
+        "dépenses connexes (jusqu'à 1,5 %) de l'engagement de La Haye."
+    ),
+    no_pace="pas de rythme",
     # The indicators with per-ally figures (those an ally chart can draw).
     indicators={
         "share_gdp": ("Dépenses de défense en pourcentage du PIB", "% du PIB"),

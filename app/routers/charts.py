@@ -12,11 +12,12 @@ from starlette.responses import Response
 from app.charts import layout
 from app.charts import svg as charts
 from app.charts.text import TEXTS, ChartText, Lang
-from app.deps import EditionRuleDep, SessionDep
+from app.deps import EditionRuleDep, PathwayParametersDep, SessionDep
 from app.edge.negotiation import Offer, choose
 from app.edge.pinned import pin_answer
 from app.errors import problem_responses
 from app.reports import charts as report
+from app.reports import pathways as pathways_report
 
 router = APIRouter(prefix="/v1/charts", tags=["charts"])
 
@@ -146,3 +147,59 @@ def get_ally_chart(
         pin_answer(request.scope)  # the editions drawn are named: the chart never changes
     body = layout.series_svg(data, threshold, text)
     return _svg(body, f"{data.iso3.lower()}-{indicator}.svg", text)
+
+
+@router.get(
+    "/pathways.svg",
+    response_class=Response,
+    summary="Every ally's required yearly increase against its pace, as an SVG chart",
+    responses={**SVG_OK, **problem_responses(400, 406, 422, 503)},
+)
+def get_pathways_chart(
+    request: Request,
+    session: SessionDep,
+    rule: EditionRuleDep,
+    params: PathwayParametersDep,
+    format: SvgFormat = None,
+    lang: LangQuery = "en",
+) -> Response:
+    """Per ally, the increase of share of GDP needed each year to reach the target by the
+    deadline (bar) and the current pace (dot), grouped by status (/v1/pathways's rules)."""
+    _check_accept(request)
+    result = pathways_report.pathways(
+        session, target=params.target, by=params.by, pace_years=params.pace_years, rule=rule
+    )
+    text = TEXTS[lang]
+    body = layout.pathways_svg(result, text.rule(rule.edition, rule.as_of), text)
+    return _svg(body, f"pathways-{params.by}.svg", text)
+
+
+@router.get(
+    "/pathways/{ally}.svg",
+    response_class=Response,
+    summary="One ally's road to the target, as an SVG chart",
+    responses={**SVG_OK, **problem_responses(400, 404, 406, 422, 503)},
+)
+def get_ally_pathway_chart(
+    request: Request,
+    session: SessionDep,
+    rule: EditionRuleDep,
+    params: PathwayParametersDep,
+    ally: Annotated[str, Path(description="ISO3 or ISO2 code.", examples=["POL"])],
+    format: SvgFormat = None,
+    lang: LangQuery = "en",
+) -> Response:
+    """The ally's published series (one edition), the straight-line required path to the
+    target by the deadline, the projection at the current pace, the target and the deadline."""
+    _check_accept(request)
+    result = pathways_report.ally_pathway(
+        session,
+        ally=ally,
+        target=params.target,
+        by=params.by,
+        pace_years=params.pace_years,
+        rule=rule,
+    )
+    text = TEXTS[lang]
+    body = layout.ally_pathway_svg(result, text.rule(rule.edition, rule.as_of), text)
+    return _svg(body, f"{result.pathway.ally.lower()}-pathway-{params.by}.svg", text)

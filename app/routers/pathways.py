@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from app.analysis.pathways import DEFAULT_BY, DEFAULT_PACE_YEARS, DEFAULT_TARGET
-from app.deps import EditionRuleDep, SessionDep
+from app.deps import EditionRuleDep, PathwayParametersDep, SessionDep
 from app.errors import problem_responses
 from app.formats import (
     FormatDep,
@@ -37,46 +35,6 @@ PATHWAYS_CSV = (
 )
 
 
-class PathwayParameters:
-    """The target, deadline and pace window both routes take."""
-
-    def __init__(
-        self,
-        target: Annotated[
-            Decimal,
-            Query(
-                gt=0,
-                le=100,
-                description="Target share of GDP, per cent (default 3.5, the Hague core "
-                "guideline; 5 is measured against core defence expenditure alone).",
-                examples=["3.5"],
-            ),
-        ] = DEFAULT_TARGET,
-        by: Annotated[
-            int,
-            Query(
-                ge=1950,
-                le=2100,
-                description="Deadline year (default 2035); it must come after the newest "
-                "figure's year.",
-                examples=[2035],
-            ),
-        ] = DEFAULT_BY,
-        pace_years: Annotated[
-            int,
-            Query(
-                ge=1,
-                le=10,
-                description="Years over which the current pace is measured, 1 to 10 "
-                "(default 3), inside the figure's own edition.",
-                examples=[3],
-            ),
-        ] = DEFAULT_PACE_YEARS,
-    ) -> None:
-        self.target, self.by, self.pace_years = target, by, pace_years
-
-
-ParametersDep = Annotated[PathwayParameters, Depends()]
 AllyCode = Annotated[
     str,
     Path(
@@ -98,7 +56,7 @@ def list_pathways(
     session: SessionDep,
     rule: EditionRuleDep,
     fmt: FormatDep,
-    params: ParametersDep,
+    params: PathwayParametersDep,
     ally: Annotated[
         list[str] | None,
         Query(
@@ -131,7 +89,7 @@ def get_ally_pathway(
     session: SessionDep,
     rule: EditionRuleDep,
     _fmt: JsonOnlyDep,
-    params: ParametersDep,
+    params: PathwayParametersDep,
     ally: AllyCode,
 ) -> AllyPathwayRead:
     """The ally's published series in the figure's edition, the straight-line required path
