@@ -196,6 +196,83 @@ def test_dashboard_at_phone_width(browser: object, live_server: str, tmp_path: P
     _keep(screenshot, "dashboard-phone.png")
 
 
+def test_dashboard_headline_names_definition_edition_and_published_count(
+    browser: object, live_server: str
+) -> None:
+    dashboard = Dashboard(browser, live_server, 1280, 900)
+    dashboard.open("?year=2024&edition=2025-04")
+    headline = dashboard.page.text_content("#ranked-summary") or ""
+    meeting = sum(1 for v in share_gdp("2025-04", 2024).values() if Decimal(v) >= 2)
+    assert headline.startswith(
+        f"{meeting} allies at or above 2% of GDP in 2024 "
+        "(figures: NATO's pre-2025 definition, edition 2025-04)"
+    )
+    published = [
+        r
+        for r in data_rows("aggregates.csv")
+        if (r["aggregate"], r["indicator"], r["year"], r["edition"])
+        == ("ALLIES", "count_allies_2pct", "2024", "2025-04")
+    ]
+    assert published
+    assert f"Published count for 2024: {published[0]['value']} (edition 2025-04" in headline
+    dashboard.change("#edition", "")
+    latest = dashboard.page.text_content("#ranked-summary") or ""
+    assert "(figures: core defence expenditure, edition 2026-07)" in latest
+    assert dashboard.errors == []
+
+
+def test_dashboard_road_to_2035(browser: object, live_server: str, tmp_path: Path) -> None:
+    dashboard = Dashboard(browser, live_server, 1280, 900)
+    dashboard.open("?ally=FRA")
+    summary = dashboard.page.evaluate(
+        "fetch('/v1/pathways').then(r => r.json()).then(b => b.summary)"
+    )
+    text = dashboard.page.text_content("#road-summary") or ""
+    assert text.startswith(
+        f"Target 3.5% of GDP by 2035: {summary['met']} met, {summary['on_track']} on track, "
+        f"{summary['off_track']} off track"
+    )
+    assert "core defence expenditure, edition 2026-07" in text
+    # Both charts are the server's SVGs, loaded and drawn (a broken image has no width).
+    for image, path in (
+        ("#road-chart", "/v1/charts/pathways.svg"),
+        ("#road-ally-chart", "/v1/charts/pathways/FRA.svg"),
+    ):
+        dashboard.page.wait_for_function(
+            "sel => { const i = document.querySelector(sel); return i.complete && "
+            "i.naturalWidth > 0; }",
+            arg=image,
+        )
+        assert urlsplit(dashboard.page.get_attribute(image, "src") or "").path == path
+    assert "France" in (dashboard.page.text_content("#road-ally-caption") or "")
+    dashboard.change("#edition", "2024-06")
+    assert dashboard.page.get_attribute("#road-chart", "src") == (
+        "/v1/charts/pathways.svg?edition=2024-06"
+    )
+    assert "edition 2024-06" in (dashboard.page.text_content("#road-summary") or "")
+    dashboard.change("#edition", "")
+    section = dashboard.page.locator("[data-testid=road-section]")
+    screenshot = tmp_path / "dashboard-road.png"
+    section.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 10_000
+    assert dashboard.errors == []
+    _keep(screenshot, "dashboard-road.png")
+
+
+def test_pathway_charts_render_in_chromium(browser: object, live_server: str) -> None:
+    page = browser.new_page(viewport={"width": 900, "height": 1000})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    for path in ("/v1/charts/pathways.svg?lang=fr", "/v1/charts/pathways/POL.svg"):
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 200
+        box = page.locator("svg").bounding_box()
+        assert box is not None
+        assert box["width"] == 820
+        assert box["height"] > 300
+    assert errors == []
+
+
 def test_dashboard_cites_the_selected_edition(browser: object, live_server: str) -> None:
     dashboard = Dashboard(browser, live_server, 1280, 900)
     dashboard.open()

@@ -260,9 +260,11 @@
 
     const summary = data.summary || {};
     $("ranked-summary").textContent = (summary.meeting !== undefined ? summary.meeting : meeting) +
-      " allies at or above " + threshold + "% of GDP in " + data.year + ", " +
+      " allies at or above " + threshold + "% of GDP in " + data.year + " (" +
+      figuresCounted(withData) + "), " +
       (summary.below !== undefined ? summary.below : withData.length - meeting) + " below, " +
-      (summary.no_data !== undefined ? summary.no_data : noData.length) + " without a figure.";
+      (summary.no_data !== undefined ? summary.no_data : noData.length) + " without a figure." +
+      publishedCounts(data);
     const usedEditions = data.editions || [...new Set(withData.map((i) => i.edition))].sort();
     const sources = [...new Set(withData.map((i) => i.source).filter(Boolean))].sort();
     $("ranked-caption").textContent = "Blue: at or above the threshold; orange: below; " +
@@ -288,6 +290,84 @@
       });
       tbody.appendChild(tr);
     }
+  }
+
+  const DEFINITIONS = {
+    core_defence_expenditure: "core defence expenditure",
+    nato_defence_expenditure: "NATO's pre-2025 definition",
+  };
+
+  function definitionName(id) {
+    return DEFINITIONS[id] || id || "definition not stated";
+  }
+
+  // What the counted figures measure: each definition with its edition(s).
+  function figuresCounted(items) {
+    const byDefinition = {};
+    for (const item of items) {
+      const key = item.expenditure_definition || "";
+      (byDefinition[key] = byDefinition[key] || new Set()).add(item.edition);
+    }
+    const parts = Object.keys(byDefinition).sort().map((key) =>
+      definitionName(key) + ", edition " + [...byDefinition[key]].sort().join(", "));
+    return parts.length ? "figures: " + parts.join("; ") : "no figures";
+  }
+
+  // NATO's published count for the year (aggregates ALLIES), beside the computed one.
+  function publishedCounts(data) {
+    const counts = ((data && data.published_counts) || []).filter((c) => c.value_text !== null &&
+      c.indicator === "count_allies_2pct");
+    if (!counts.length) return "";
+    const byId = {};
+    for (const e of editions) byId[e.id] = e;
+    return " Published count for " + data.year + ": " + counts.map((c) => c.value_text + " (edition " +
+      c.edition + ", " + definitionName((byId[c.edition] || {}).expenditure_definition) + "; " +
+      c.source + ")").join(", ") + ".";
+  }
+
+  // ---- road to 2035 -----------------------------------------------------------------------
+
+  const STATUS_WORDS = {
+    met: "met", on_track: "on track", off_track: "off track",
+    insufficient_data: "insufficient data", no_data: "no data",
+  };
+
+  function drawRoad(data) {
+    const s = (data && data.summary) || {};
+    const names = {};
+    for (const item of (data && data.items) || []) names[item.ally] = item.name;
+    const off = (s.off_track_allies || []).map((a) => names[a] || a);
+    const counts = Object.keys(STATUS_WORDS).map((k) => (s[k] || 0) + " " + STATUS_WORDS[k]);
+    $("road-summary").textContent = "Target " + data.rule.target_text + "% of GDP by " +
+      data.rule.by + ": " + counts.join(", ") + ". Off track: " + (off.join(", ") || "none") +
+      ". Figures: " + (s.expenditure_definitions || []).map(definitionName).join("; ") +
+      ", edition " + (s.editions || []).join(", ") + ".";
+    $("road-caption").textContent = "Grey bar: the increase of share of GDP needed each year " +
+      "to reach the target by the deadline; dot: the pace of the last " + data.rule.pace_years +
+      " years (orange: off track). Computed in exact decimals; see the JSON for every rule.";
+    const ally = ((data && data.items) || []).find((i) => i.ally === state.ally);
+    $("road-ally-caption").textContent = ally ? ally.name + ": " + STATUS_WORDS[ally.status] +
+      (ally.latest_value_text ? " (" + ally.latest_value_text + "% of GDP in " + ally.latest_year +
+        ", edition " + ally.edition + ")" : "") + ". Dashed lines are computed, not published." : "";
+    $("road-chart").alt = $("road-summary").textContent;
+    $("road-ally-chart").alt = $("road-ally-caption").textContent;
+  }
+
+  async function loadRoad(serial) {
+    const params = editionParams();
+    try {
+      const data = await getJson("/v1/pathways", params);
+      if (serial !== requestSerial) return;
+      drawRoad(data);
+    } catch (err) {
+      if (serial !== requestSerial) return;
+      $("road-summary").textContent = "Pathways could not be loaded: " + err.message;
+    }
+    $("road-chart").src = apiUrl("/v1/charts/pathways.svg", params);
+    $("road-ally-chart").src = apiUrl("/v1/charts/pathways/" + encodeURIComponent(state.ally) + ".svg",
+      params);
+    $("road-json").href = apiUrl("/v1/pathways", params);
+    $("road-csv").href = apiUrl("/v1/pathways.csv", params);
   }
 
   // ---- history chart --------------------------------------------------------------------
@@ -597,7 +677,7 @@
     document.body.setAttribute("aria-busy", "true");
     const results = await Promise.allSettled([
       loadRanked(serial), loadHistory(serial), loadAlly(serial), loadTotals(serial),
-      loadCitation(serial),
+      loadCitation(serial), loadRoad(serial),
     ]);
     if (serial !== requestSerial) return;
     const failed = results.find((r) => r.status === "rejected");
