@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from app import __version__, atom
 from app.deps import SessionDep
+from app.edge.negotiation import Offer, choose
 from app.errors import problem_responses
 from app.formats import FormatDep, JsonOnlyDep, collection_get, collection_response, csv_responses
 from app.queries import catalog as q
+from app.reports.editions_feed import edition_changes
 from app.schemas import ListOf
 from app.schemas.catalog import EditionRead
 
@@ -37,6 +40,36 @@ def list_editions(session: SessionDep, fmt: FormatDep) -> Response:
     items = [EditionRead.model_validate(row) for row in q.select_editions(session)]
     page = ListOf[EditionRead](items=items, total=len(items))
     return collection_response(page, fmt, filename="editions")
+
+
+ATOM_OK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An Atom feed (RFC 4287): one entry per edition, newest first.",
+        "content": {atom.ATOM_MEDIA_TYPE: {"schema": {"type": "string"}}},
+    }
+}
+ATOM = Offer("atom", atom.ATOM_MEDIA_TYPE, ("application/xml",))
+
+
+@router.get(
+    "/editions.atom",
+    response_class=Response,
+    summary="The editions as an Atom feed, with what each one changed",
+    responses={**ATOM_OK, **problem_responses(400, 406, 422, 503)},
+)
+def get_editions_feed(
+    request: Request,
+    session: SessionDep,
+    format: Annotated[
+        Literal["atom"] | None, Query(description="Only `atom` (the default) is available.")
+    ] = None,
+) -> Response:
+    """One entry per edition, newest first: title, date, definition and price base, and what
+    it changed against the edition before it (revisions, the largest share-of-GDP revisions,
+    allies crossing 2% and 3.5%, pathway statuses), as `nato-api import-workbook` prints."""
+    choose(request.headers.get("accept"), None, [ATOM])  # Atom alone: else a 406
+    body = atom.atom_feed(edition_changes(session), api_version=__version__)
+    return Response(body, media_type=atom.ATOM_MEDIA_TYPE)
 
 
 @router.get(
