@@ -41,6 +41,11 @@ STABLE_OPERATIONS = {
     ("/v1/editions.ndjson", "get"): "list_editions_ndjson",
     ("/v1/sources.csv", "get"): "list_sources_csv",
     ("/v1/sources.ndjson", "get"): "list_sources_ndjson",
+    ("/v1/pathways", "get"): "list_pathways",
+    ("/v1/pathways.csv", "get"): "list_pathways_csv",
+    ("/v1/pathways.ndjson", "get"): "list_pathways_ndjson",
+    ("/v1/pathways/{ally}", "get"): "get_ally_pathway",
+    ("/v1/editions.atom", "get"): "get_editions_feed",
 }
 # Parameters clients rely on: only ever added.
 STABLE_PARAMETERS = {

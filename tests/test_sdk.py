@@ -62,6 +62,11 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_export_sqlite": {},
     "get_compliance_chart": {"year": 2024},
     "get_ally_chart": {"ally": "POL", "edition": ["2024-06", "2026-07"]},
+    "list_pathways": {"ally": ["POL", "USA"], "target": "3.5", "by": 2035},
+    "get_ally_pathway": {"ally": "fr", "pace_years": 2},
+    "get_pathways_chart": {"lang": "fr"},
+    "get_ally_pathway_chart": {"ally": "USA", "edition": "2024-06", "by": 2030},
+    "get_editions_feed": {},
 }
 # Each collection's one-format operations (`/v1/observations.csv`, `.ndjson`, `.xlsx`): same
 # arguments.
@@ -85,6 +90,11 @@ def _sqlite(body: bytes) -> None:
 def _svg(body: bytes) -> None:
     assert body.lstrip().startswith((b"<svg", b"<?xml"))
     assert body.rstrip().endswith(b"</svg>")
+
+
+def _atom(body: bytes) -> None:
+    assert body.startswith(b"<?xml")
+    assert b'<feed xmlns="http://www.w3.org/2005/Atom"' in body
 
 
 def _csv(text: str) -> None:
@@ -117,6 +127,7 @@ BODY_CHECKS: dict[str, Callable[[Any], None]] = {
     "application/zip": _zip,
     "application/vnd.sqlite3": _sqlite,
     "image/svg+xml": _svg,
+    "application/atom+xml": _atom,
     "text/csv": _csv,
     "application/x-ndjson": _ndjson,
     XLSX: _xlsx,

@@ -45,7 +45,7 @@ def list_editions(session: SessionDep, fmt: FormatDep) -> Response:
 ATOM_OK: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "An Atom feed (RFC 4287): one entry per edition, newest first.",
-        "content": {atom.ATOM_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        "content": {atom.ATOM_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 ATOM = Offer("atom", atom.ATOM_MEDIA_TYPE, ("application/xml",))

@@ -19,7 +19,7 @@ class PathwayRuleRead(Schema):
     """The target, deadline and pace window applied, and the rules in words."""
 
     target: float = Field(description="Target share of GDP, per cent.", examples=[3.5])
-    target_text: str = Field(examples=["3.5"])
+    target_text: str = Field(description="`target` as exact text.", examples=["3.5"])
     by: int = Field(description="Deadline year.", examples=[2035])
     pace_years: int = Field(description="Years over which the pace is measured.", examples=[3])
     quotient_places: int = Field(
@@ -27,7 +27,10 @@ class PathwayRuleRead(Schema):
         "half-even); a terminating quotient is exact.",
         examples=[12],
     )
-    description: str
+    description: str = Field(
+        description="The rules in words: the figure, each computation, the statuses, the "
+        "rounding of quotients and what the target covers (defence expenditure alone)."
+    )
 
     @classmethod
     def from_rule(cls, rule: p.PathwayRule) -> PathwayRuleRead:
@@ -45,21 +48,27 @@ class PathwayItem(Schema):
     """One ally's path to the target (Iceland: no_data)."""
 
     ally: str = Field(description="ISO3 code.", examples=["USA"])
-    name: str = Field(examples=["United States"])
+    name: str = Field(description="NATO's short English name.", examples=["United States"])
     status: str = Field(
         description="`met`, `on_track`, `off_track`, `insufficient_data` (no pace) or "
         "`no_data` (no figure).",
         examples=["off_track"],
     )
     latest_year: int | None = Field(description="Year of the newest figure.", examples=[2026])
-    latest_value: float | None = Field(examples=[3.17])
+    latest_value: float | None = Field(
+        description="The newest share_gdp figure, % of GDP; null when none.", examples=[3.17]
+    )
     latest_value_text: str | None = Field(
         description="The figure exactly as published.", examples=["3.17"]
     )
-    edition: str | None = Field(examples=["2026-07"])
-    source: str | None = Field(examples=["leave-the-gun-nato-defence-2026-extract"])
-    is_estimate: bool | None = Field(examples=[True])
-    unit: str | None = Field(examples=["% of GDP"])
+    edition: str | None = Field(description="Edition of the figure.", examples=["2026-07"])
+    source: str | None = Field(
+        description="Source of the figure.", examples=["leave-the-gun-nato-defence-2026-extract"]
+    )
+    is_estimate: bool | None = Field(
+        description="The edition marks the figure as an estimate.", examples=[True]
+    )
+    unit: str | None = Field(description="Unit as published.", examples=["% of GDP"])
     expenditure_definition: str | None = Field(
         description="What the figure measures: `nato_defence_expenditure` (NATO's definition "
         "before 2025) or `core_defence_expenditure` (the Hague definition, 2026-07).",
@@ -73,13 +82,18 @@ class PathwayItem(Schema):
     shortfall_pp: float | None = Field(
         description="max(0, target - latest_value), percentage points, exact.", examples=[0.33]
     )
-    shortfall_pp_text: str | None = Field(examples=["0.33"])
+    shortfall_pp_text: str | None = Field(
+        description="`shortfall_pp` as exact text.", examples=["0.33"]
+    )
     years_left: int | None = Field(description="by - latest_year.", examples=[9])
     required_pp_per_year: float | None = Field(
         description="shortfall_pp / years_left, percentage points a year (computed).",
         examples=[0.036666666667],
     )
-    required_pp_per_year_text: str | None = Field(examples=["0.036666666667"])
+    required_pp_per_year_text: str | None = Field(
+        description="`required_pp_per_year` as text: exact, or rounded (see the `_exact` flag).",
+        examples=["0.036666666667"],
+    )
     required_pp_per_year_exact: bool | None = Field(
         description="false when the quotient does not terminate and the text is rounded to "
         "`rule.quotient_places` places."
@@ -98,7 +112,10 @@ class PathwayItem(Schema):
         "(computed); null without pace_from_value.",
         examples=[0.006666666667],
     )
-    pace_pp_per_year_text: str | None = Field(examples=["0.006666666667"])
+    pace_pp_per_year_text: str | None = Field(
+        description="`pace_pp_per_year` as text: exact, or rounded (see the `_exact` flag).",
+        examples=["0.006666666667"],
+    )
     pace_pp_per_year_exact: bool | None = Field(
         description="false when the quotient does not terminate (rounded text)."
     )
@@ -114,7 +131,9 @@ class PathwayItem(Schema):
         "either figure.",
         examples=[106317.84],
     )
-    additional_usd_million_text: str | None = Field(examples=["106317.8400"])
+    additional_usd_million_text: str | None = Field(
+        description="`additional_usd_million` as exact text.", examples=["106317.8400"]
+    )
     reason: str | None = Field(
         description="Why there is no figure (no_data only).",
         examples=["Iceland has no armed forces: no expenditure figures"],
@@ -157,22 +176,24 @@ class PathwayItem(Schema):
 
 
 class PathwaySummaryRead(Schema):
-    met: int = Field(examples=[5])
-    on_track: int = Field(examples=[18])
-    off_track: int = Field(examples=[8])
-    insufficient_data: int = Field(examples=[0])
-    no_data: int = Field(examples=[1])
-    met_allies: list[str] = Field(examples=[["EST", "POL"]])
-    on_track_allies: list[str]
-    off_track_allies: list[str] = Field(examples=[["FRA", "USA"]])
-    insufficient_data_allies: list[str]
-    no_data_allies: list[str] = Field(examples=[["ISL"]])
+    met: int = Field(description="Allies at or above the target.", examples=[5])
+    on_track: int = Field(description="Allies whose pace reaches the target.", examples=[18])
+    off_track: int = Field(description="Allies whose pace falls short.", examples=[8])
+    insufficient_data: int = Field(description="Allies without a pace.", examples=[0])
+    no_data: int = Field(description="Allies without a figure.", examples=[1])
+    met_allies: list[str] = Field(description="ISO3 codes, in code order.", examples=[["EST"]])
+    on_track_allies: list[str] = Field(description="ISO3 codes.", examples=[["DEU", "POL"]])
+    off_track_allies: list[str] = Field(description="ISO3 codes.", examples=[["FRA", "USA"]])
+    insufficient_data_allies: list[str] = Field(description="ISO3 codes.", examples=[[]])
+    no_data_allies: list[str] = Field(description="ISO3 codes.", examples=[["ISL"]])
     additional_usd_million: float = Field(
         description="Sum of the items' additional_usd_million (exact), million US dollars at "
         "current prices of each figure's year; items without one are listed apart.",
         examples=[417348.055],
     )
-    additional_usd_million_text: str = Field(examples=["417348.0550"])
+    additional_usd_million_text: str = Field(
+        description="The sum as exact text.", examples=["417348.0550"]
+    )
     additional_usd_million_missing_allies: list[str] = Field(
         description="Allies with a figure but no additional_usd_million (their edition lacks "
         "spending or GDP at current prices): not in the sum.",
@@ -213,11 +234,15 @@ class PathwaySummaryRead(Schema):
 
 
 class PathwaysRead(Schema):
-    edition_rule: EditionRuleRead
-    rule: PathwayRuleRead
-    summary: PathwaySummaryRead
-    items: list[PathwayItem]
-    total: int = Field(examples=[32])
+    """Every ally's path to the target, the rule applied and a summary per status."""
+
+    edition_rule: EditionRuleRead = Field(
+        description="Which edition each figure comes from: `edition`, `as_of` or `latest`."
+    )
+    rule: PathwayRuleRead = Field(description="The target, deadline, pace window and rules.")
+    summary: PathwaySummaryRead = Field(description="Counts and allies per status, and sums.")
+    items: list[PathwayItem] = Field(description="One item per ally, in code order.")
+    total: int = Field(description="Number of items.", examples=[32])
 
     @classmethod
     def from_result(cls, result: p.PathwaysResult) -> PathwaysRead:
@@ -234,21 +259,30 @@ class PathPointRead(Schema):
     """One year: the published figure (the pathway's edition), the required path, the
     projection at the current pace."""
 
-    year: int = Field(examples=[2027])
+    year: int = Field(description="Year.", examples=[2027])
     published: float | None = Field(description="Published share of GDP, that edition.")
-    published_text: str | None = Field(examples=[None])
+    published_text: str | None = Field(
+        description="The published figure exactly as published.", examples=[None]
+    )
     required: float | None = Field(
         description="latest_value + required_pp_per_year * (year - latest_year), from "
         "latest_year to `by` (computed).",
         examples=[3.206666666667],
     )
-    required_text: str | None = Field(examples=["3.206666666667"])
+    required_text: str | None = Field(
+        description="`required` as text (rounded to `rule.quotient_places` when it does not "
+        "terminate).",
+        examples=["3.206666666667"],
+    )
     projected: float | None = Field(
         description="latest_value + pace_pp_per_year * (year - latest_year), a straight line "
         "at the current pace (computed); null without a pace.",
         examples=[3.176666666667],
     )
-    projected_text: str | None = Field(examples=["3.176666666667"])
+    projected_text: str | None = Field(
+        description="`projected` as text (rounded as `required_text`).",
+        examples=["3.176666666667"],
+    )
 
     @classmethod
     def from_point(cls, point: p.PathPoint) -> PathPointRead:
@@ -266,14 +300,18 @@ class PathPointRead(Schema):
 
 
 class AllyPathwayRead(Schema):
-    edition_rule: EditionRuleRead
-    rule: PathwayRuleRead
-    pathway: PathwayItem
+    """One ally's pathway and its paths year by year."""
+
+    edition_rule: EditionRuleRead = Field(
+        description="Which edition each figure comes from: `edition`, `as_of` or `latest`."
+    )
+    rule: PathwayRuleRead = Field(description="The target, deadline, pace window and rules.")
+    pathway: PathwayItem = Field(description="The ally's item, as in /v1/pathways.")
     items: list[PathPointRead] = Field(
         description="Year by year: the published series of the pathway's edition, then the "
         "required path and the projection from latest_year to `by`."
     )
-    total: int
+    total: int = Field(description="Number of items.", examples=[22])
 
     @classmethod
     def from_result(cls, result: p.AllyPathway) -> AllyPathwayRead:

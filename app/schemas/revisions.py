@@ -160,9 +160,9 @@ class FlipItem(Schema):
 
 
 class NotComparedItem(Schema):
-    indicator: str = Field(examples=["usd_constant"])
+    indicator: str = Field(description="A constant-price indicator.", examples=["usd_constant"])
     figures: int = Field(description="Figures present in both editions.", examples=[31])
-    reason: str
+    reason: str = Field(description="Why they are not differenced.")
 
     @classmethod
     def from_not_compared(cls, item: r.NotCompared) -> NotComparedItem:
@@ -182,8 +182,12 @@ class ChangesRead(Schema):
         description="The two editions state different constant-price base years (or one "
         "states none): constant-price indicators are then not differenced (`not_compared`)."
     )
-    from_price_base_year: int | None = Field(examples=[2015])
-    to_price_base_year: int | None = Field(examples=[2021])
+    from_price_base_year: int | None = Field(
+        description="from_edition's constant-price base year (null: not stated).", examples=[2015]
+    )
+    to_price_base_year: int | None = Field(
+        description="to_edition's constant-price base year (null: not stated).", examples=[2021]
+    )
     not_compared: list[NotComparedItem] = Field(
         description="Per constant-price indicator: figures present in both editions that are "
         "not differenced across the two price bases, and why (as /v1/totals refuses the mix)."
