@@ -45,6 +45,7 @@ PATHS = [
     "/v1/observations?indicator=share_gdp&format=csv",
     "/v1/observations?indicator=share_gdp&format=xlsx",
     "/v1/totals",
+    "/v1/pathways",
     "/v1/meta",
 ]
 SERVER_CPU, LOAD_CPU = "0", "1"
