@@ -275,15 +275,23 @@ def classify(
     return statuses, summary
 
 
+def shortfall_usd(threshold: Decimal, gdp: str, expenditure: str) -> Decimal:
+    """threshold/100 x GDP - defence expenditure (both million US$ at current prices, of one
+    edition and year), never below 0; exact. Shared with the pathways' additional spending."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        needed = threshold / 100 * Decimal(gdp) - Decimal(expenditure)
+    return max(needed, Decimal(0))
+
+
 def _status(figure: Figure, name: str, threshold: Decimal, basis: Basis, indicator: str) -> Status:
     value = compared_value(Decimal(figure.value), basis)
     meets = value >= threshold
-    shortfall = None
+    shortfall: Decimal | None = None
     if indicator == "share_gdp" and figure.expenditure is not None and figure.gdp is not None:
-        with localcontext() as ctx:
-            ctx.prec = 60
-            needed = threshold / 100 * Decimal(figure.gdp) - Decimal(figure.expenditure)
-        shortfall = max(needed, Decimal(0)) if not meets else Decimal(0)
+        shortfall = (
+            Decimal(0) if meets else shortfall_usd(threshold, figure.gdp, figure.expenditure)
+        )
     return Status(
         ally=figure.ally,
         name=name,

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, Inexact, localcontext
 from fractions import Fraction
 from typing import Any
 
-from app.analysis.compliance import ICELAND, ICELAND_REASON
+from app.analysis.compliance import ICELAND, ICELAND_REASON, shortfall_usd
 from app.analysis.decimals import decimal_text
 from app.analysis.editions import EditionRule
 from app.errors import Unprocessable
@@ -232,10 +232,7 @@ def _additional(figure: ShareFigure, target: Decimal, *, met: bool) -> Decimal |
     # As compliance's shortfall_usd_million: the figure's own edition and year, never another.
     if figure.expenditure is None or figure.gdp is None:
         return None
-    if met:
-        return Decimal(0)
-    needed = target / 100 * Decimal(figure.gdp) - Decimal(figure.expenditure)
-    return max(needed, Decimal(0))
+    return Decimal(0) if met else shortfall_usd(target, figure.gdp, figure.expenditure)
 
 
 def missing_reason(ally: str, name: str, rule: EditionRule) -> str:
