@@ -64,7 +64,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_ally_chart": {"ally": "POL", "edition": ["2024-06", "2026-07"]},
     "list_pathways": {"ally": ["POL", "USA"], "target": "3.5", "by": 2035},
     "get_ally_pathway": {"ally": "fr", "pace_years": 2},
-    "get_pathways_chart": {"lang": "fr"},
+    "get_pathways_chart": {"by": 2030, "pace_years": 5},
     "get_ally_pathway_chart": {"ally": "USA", "edition": "2024-06", "by": 2030},
     "get_editions_feed": {},
 }
