@@ -105,6 +105,15 @@ def test_script_reads_only_the_public_json_api(client: TestClient) -> None:
         "/v1/totals",
         "/v1/editions",
         "/v1/allies",
+        "/v1/pathways",
+    }
+    # The Road to 2035 section shows the server's pathway charts (same origin).
+    charts = set(re.findall(r'apiUrl\("(/v1/charts/[^"]+)"', script))
+    assert charts == {
+        "/v1/charts/compliance.svg",
+        "/v1/charts/allies/",
+        "/v1/charts/pathways.svg",
+        "/v1/charts/pathways/",
     }
     # State is kept in the URL, replaced (not pushed) on every change.
     assert "history.replaceState" in script
