@@ -10,7 +10,7 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.analysis.edition_changes import EditionFigures, compare
+from app.analysis.edition_changes import EditionFigures, common_figures, compare, shares_of
 from tests.conftest import data_rows
 
 
@@ -99,31 +99,31 @@ def _edition(
     id_: str, figures: dict[tuple[str, str, int], str], base: int = 2021
 ) -> EditionFigures:
     return EditionFigures(
-        id_, id_, dt.date(int(id_[:4]), 6, 1), "nato_defence_expenditure", base, figures
+        id_, id_, dt.date(int(id_[:4]), 6, 1), "nato_defence_expenditure", base, shares_of(figures)
     )
 
 
 def test_the_comparison_on_hand_made_editions() -> None:
-    old = _edition(
-        "2030-06",
-        {
-            ("share_gdp", "AAA", 2029): "1.99",
-            ("share_gdp", "BBB", 2029): "3.6",
-            ("usd_constant", "AAA", 2029): "100",
-        },
-        base=2015,
-    )
-    new = _edition(
-        "2031-06",
-        {
-            ("share_gdp", "AAA", 2026): "1.2",
-            ("share_gdp", "AAA", 2029): "2.1",
-            ("share_gdp", "BBB", 2029): "3.4",
-            ("share_gdp", "BBB", 2026): "3.0",
-            ("usd_constant", "AAA", 2029): "120",
-        },
-    )
-    lines = compare(new, old, constant_indicators=frozenset({"usd_constant"})).lines()
+    old_figures = {
+        ("share_gdp", "AAA", 2029): "1.99",
+        ("share_gdp", "BBB", 2029): "3.6",
+        ("usd_constant", "AAA", 2029): "100",
+    }
+    new_figures = {
+        ("share_gdp", "AAA", 2026): "1.2",
+        ("share_gdp", "AAA", 2029): "2.1",
+        ("share_gdp", "BBB", 2029): "3.4",
+        ("share_gdp", "BBB", 2026): "3.0",
+        ("usd_constant", "AAA", 2029): "120",
+    }
+    old = _edition("2030-06", old_figures, base=2015)
+    new = _edition("2031-06", new_figures)
+    lines = compare(
+        new,
+        old,
+        common=common_figures(new_figures, old_figures),
+        constant_indicators=frozenset({"usd_constant"}),
+    ).lines()
     assert lines == [
         "against 2030-06 (2030-06): 2 of 2 common per-ally figures revised "
         "(constant-price figures left out: another base year)",

@@ -10,7 +10,7 @@ constant-price figures of two base years are never compared.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,18 +24,32 @@ SHARE = "share_gdp"
 LARGEST = 5
 # (indicator, ally, year) -> the published text.
 Figures = Mapping[tuple[str, str, int], str]
+# A figure in both editions: (indicator, ally, year, value before, value after).
+Common = tuple[str, str, int, str, str]
 
 
 @dataclass(frozen=True)
 class EditionFigures:
-    """One edition as the comparison needs it: its facts and its per-ally figures."""
+    """One edition as the comparison needs it: its facts, whether it has per-ally figures,
+    and its share_gdp figures, (ally, year) -> published text."""
 
     id: str
     title: str
     published_on: dt.date
     definition: str
     price_base_year: int | None
-    figures: Figures
+    shares: Mapping[tuple[str, int], str]
+    has_figures: bool = True
+
+
+def shares_of(figures: Figures) -> dict[tuple[str, int], str]:
+    """The share_gdp figures of a whole edition's figures."""
+    return {(ally, year): v for (ind, ally, year), v in figures.items() if ind == SHARE}
+
+
+def common_figures(new: Figures, old: Figures) -> list[Common]:
+    """The figures in both editions (the SQL of the feed selects the same rows)."""
+    return [(i, a, y, old[(i, a, y)], v) for (i, a, y), v in new.items() if (i, a, y) in old]
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ class EditionChanges:
     def lines(self) -> list[str]:
         """The summary in words, one line each (the import prints them; the feed shows them)."""
         out: list[str] = []
-        if not self.edition.figures:
+        if not self.edition.has_figures:
             return ["no per-ally figures in this edition (group figures or statements only)"]
         if self.previous is None:
             out.append("against the previous edition: none is older")
@@ -122,10 +136,12 @@ def compare(
     edition: EditionFigures,
     previous: EditionFigures | None,
     *,
+    common: Iterable[Common],
     constant_indicators: frozenset[str],
     pathway_rule: PathwayRule | None = None,
 ) -> EditionChanges:
-    """What `edition` changed against `previous` (None: nothing older with figures)."""
+    """What `edition` changed against `previous` (None: nothing older with figures), given
+    the figures both have."""
     rule = pathway_rule or PathwayRule()
     crossings = _crossings(edition, previous)
     pathways = _pathways(edition, rule)
@@ -135,15 +151,11 @@ def compare(
         )
     comparable_base = previous.price_base_year == edition.price_base_year
     revised: list[tuple[str, Revision]] = []
-    common = 0
-    for key, value in edition.figures.items():
-        before = previous.figures.get(key)
-        indicator, ally, year = key
-        if before is None:
-            continue
+    compared = 0
+    for indicator, ally, year, before, value in common:
         if not comparable_base and indicator in constant_indicators:
             continue  # constant prices of two base years are not comparable
-        common += 1
+        compared += 1
         if Decimal(before) != Decimal(value):
             change = Decimal(value) - Decimal(before)
             revised.append((indicator, Revision(ally, year, before, value, change)))
@@ -155,7 +167,7 @@ def compare(
         edition,
         previous,
         revised=len(revised),
-        common=common,
+        common=compared,
         comparable_base=comparable_base,
         largest=shares[:LARGEST],
         crossings=crossings,
@@ -164,12 +176,8 @@ def compare(
     )
 
 
-def _shares(edition: EditionFigures) -> dict[tuple[str, int], str]:
-    return {(ally, year): v for (ind, ally, year), v in edition.figures.items() if ind == SHARE}
-
-
 def _crossings(edition: EditionFigures, previous: EditionFigures | None) -> list[Crossing]:
-    shares = _shares(edition)
+    shares = edition.shares
     if not shares:
         return []
     latest = max(year for _, year in shares)
@@ -178,7 +186,7 @@ def _crossings(edition: EditionFigures, previous: EditionFigures | None) -> list
         a: published_value(Decimal(v)) for (a, y), v in shares.items() if y == latest - 1
     }
     then = (
-        {a: published_value(Decimal(v)) for (a, y), v in _shares(previous).items() if y == latest}
+        {a: published_value(Decimal(v)) for (a, y), v in previous.shares.items() if y == latest}
         if previous is not None
         else {}
     )
@@ -202,7 +210,7 @@ def _crossings(edition: EditionFigures, previous: EditionFigures | None) -> list
 
 def _pathways(edition: EditionFigures, rule: PathwayRule) -> dict[str, int] | None:
     """Status counts of the edition's own newest share figures (None without any)."""
-    shares = _shares(edition)
+    shares = edition.shares
     newest: dict[str, int] = {}
     for ally, year in shares:
         newest[ally] = max(year, newest.get(ally, year))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.analysis.edition_changes import EditionFigures, compare
+from app.analysis.edition_changes import EditionFigures, common_figures, compare, shares_of
 from seed.workbook.reader import Workbook
 from seed.workbook.rules import CONSTANT_PRICES, DEFINITIONS
 
@@ -46,27 +46,30 @@ def _against_previous(
         for e in editions.values()
         if e["id"] != info.id and e["id"] in with_figures and e["published_on"] < info.published_on
     ]
+    figures = {f.key: f.value for f in book.figures if not f.is_aggregate}
     new = EditionFigures(
         info.id,
         info.title,
         info.published_on,
         DEFINITIONS[book.core],
         book.base_year,
-        {f.key: f.value for f in book.figures if not f.is_aggregate},
+        shares_of(figures),
     )
-    previous = None
-    if earlier:
-        row = max(earlier, key=lambda e: e["published_on"])
-        previous = EditionFigures(
-            row["id"],
-            row["title"],
-            row["published_on"],
-            row["expenditure_definition"],
-            row["constant_price_base_year"],
-            {
-                (o["indicator"], o["ally_iso3"], o["year"]): o["value"]
-                for o in current["observations.csv"]
-                if o["edition"] == row["id"]
-            },
-        )
-    return compare(new, previous, constant_indicators=CONSTANT_PRICES).lines()
+    if not earlier:
+        return compare(new, None, common=[], constant_indicators=CONSTANT_PRICES).lines()
+    row = max(earlier, key=lambda e: e["published_on"])
+    old = {
+        (o["indicator"], o["ally_iso3"], o["year"]): o["value"]
+        for o in current["observations.csv"]
+        if o["edition"] == row["id"]
+    }
+    previous = EditionFigures(
+        row["id"],
+        row["title"],
+        row["published_on"],
+        row["expenditure_definition"],
+        row["constant_price_base_year"],
+        shares_of(old),
+    )
+    common = common_figures(figures, old)
+    return compare(new, previous, common=common, constant_indicators=CONSTANT_PRICES).lines()
