@@ -15,24 +15,15 @@ from app.formats import (
     JsonOnlyDep,
     collection_get,
     collection_response,
+    csv_example,
     csv_responses,
 )
 from app.reports import pathways as report
-from app.schemas.pathways import AllyPathwayRead, PathwaysRead
+from app.schemas.pathways import AllyPathwayRead, PathwayItem, PathwaysRead
 
 router = APIRouter(prefix="/v1", tags=["pathways"])
 
-PATHWAYS_CSV = (
-    "ally,name,status,latest_year,latest_value,latest_value_text,edition,source,is_estimate,"
-    "unit,expenditure_definition,constant_price_base_year,shortfall_pp,shortfall_pp_text,"
-    "years_left,required_pp_per_year,required_pp_per_year_text,required_pp_per_year_exact,"
-    "pace_from_year,pace_from_value_text,pace_pp_per_year,pace_pp_per_year_text,"
-    "pace_pp_per_year_exact,projected_year,additional_usd_million,additional_usd_million_text,"
-    "reason\r\n"
-    "USA,United States,off_track,2026,3.17,3.17,2026-07,leave-the-gun-nato-defence-2026-extract,"
-    "true,% of GDP,core_defence_expenditure,2021,0.33,0.33,9,0.036666666667,0.036666666667,false,"
-    "2023,3.15,0.006666666667,0.006666666667,false,2076,106317.84,106317.8400,\r\n"
-)
+PATHWAYS_CSV = csv_example(PathwayItem)
 
 
 AllyCode = Annotated[

@@ -96,7 +96,8 @@ class PathwayItem(Schema):
     )
     required_pp_per_year_exact: bool | None = Field(
         description="false when the quotient does not terminate and the text is rounded to "
-        "`rule.quotient_places` places."
+        "`rule.quotient_places` places.",
+        examples=[False],
     )
     pace_from_year: int | None = Field(
         description="latest_year - pace_years: the year the pace is measured from.",
@@ -117,7 +118,8 @@ class PathwayItem(Schema):
         examples=["0.006666666667"],
     )
     pace_pp_per_year_exact: bool | None = Field(
-        description="false when the quotient does not terminate (rounded text)."
+        description="false when the quotient does not terminate (rounded text).",
+        examples=[False],
     )
     projected_year: int | None = Field(
         description="latest_year + ceil(shortfall_pp / pace_pp_per_year) when the pace is "
@@ -135,8 +137,9 @@ class PathwayItem(Schema):
         description="`additional_usd_million` as exact text.", examples=["106317.8400"]
     )
     reason: str | None = Field(
-        description="Why there is no figure (no_data only).",
-        examples=["Iceland has no armed forces: no expenditure figures"],
+        description='Why there is no figure (no_data only; Iceland: "Iceland has no armed '
+        'forces: no expenditure figures").',
+        examples=[None],
     )
 
     @classmethod
