@@ -462,6 +462,15 @@ def test_ally_pathway_chart_draws_series_paths_target_and_deadline(client: TestC
     assert f"Status: {body['pathway']['status'].replace('_', ' ')}" in words
 
 
+def test_ally_pathway_chart_of_a_met_target_draws_no_required_path(client: TestClient) -> None:
+    body = client.get("/v1/pathways/POL").json()
+    assert body["pathway"]["status"] == "met"
+    root = parse(client.get("/v1/charts/pathways/POL.svg").content)
+    names = [g.get("data-series") for g in root.iter(f"{SVG}g") if g.get("class") == "series"]
+    assert len(names) == 2  # published, projection
+    assert not any("Required path" in (n or "") for n in names)
+
+
 def test_pathway_charts_in_french(client: TestClient) -> None:
     response = client.get("/v1/charts/pathways/FR.svg?lang=fr")
     assert response.headers["content-language"] == "fr"

@@ -158,7 +158,8 @@ def ally_pathway_svg(result: AllyPathway, rule: str, text: ChartText) -> str:
     ]
     required = [charts.Point(p.year, p.required.text) for p in result.points if p.required]
     projected = [charts.Point(p.year, p.projected.text) for p in result.points if p.projected]
-    if required:
+    # A met target needs no path: a flat "required" line above the target would mislead.
+    if required and pathway.status != "met":
         series.append(
             charts.Series(
                 text.pathway_required.format(target=target, by=limits.by), required, computed=True
