@@ -136,3 +136,11 @@ def test_the_comparison_on_hand_made_editions() -> None:
         "pathways to 3.5% by 2035 (pace of 3 years, this edition's figures): met 0, "
         "on_track 2, off_track 0, insufficient_data 0",
     ]
+
+
+def test_the_feed_and_the_import_leave_out_the_same_constant_price_indicators() -> None:
+    from app.analysis.revisions import constant_price_indicators
+    from seed.workbook.rules import CONSTANT_PRICES
+
+    units = {r["id"]: r["unit"] for r in data_rows("indicators.csv")}
+    assert constant_price_indicators(units) == CONSTANT_PRICES

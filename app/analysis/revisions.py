@@ -2,7 +2,7 @@
 
 Changes are exact decimal differences of the published texts. Where one edition has a figure
 from two sources, both rows are kept with their sources (never silently one of them) and no
-change is computed across that edition. A constant-price figure (the indicator's unit says
+change is computed across that edition. An amount at constant prices (money whose unit says
 constant prices) is never differenced across editions with different base years (2015 and
 2021): the difference would mostly be the base year, so a reason is given instead, as
 /v1/totals refuses such sums. An edition that states no base year is a different base.
@@ -44,9 +44,13 @@ class RevisionRow(NamedTuple):
 
 
 def constant_price_indicators(units: Mapping[str, str]) -> frozenset[str]:
-    """The indicators (of {indicator: unit}) whose unit says constant prices."""
+    """The amounts at constant prices (of {indicator: unit}): money whose level is in a base
+    year's prices. Percentages are ratios (real changes, shares), compared across editions as
+    the workbook import's summary compares them (seed/workbook/rules.py CONSTANT_PRICES)."""
     return frozenset(
-        indicator for indicator, unit in units.items() if price_basis(unit) == "constant"
+        indicator
+        for indicator, unit in units.items()
+        if price_basis(unit) == "constant" and not unit.lstrip().startswith("%")
     )
 
 
