@@ -15,7 +15,10 @@ class VersionProbe:
 
     One read at a time: while it runs, callers get the version known before it, or, when
     none is known yet (the first read after start), wait for it; so the requests of a
-    burst at start-up are cached like any other (issue 12: they bypassed the cache)."""
+    burst at start-up are cached like any other (issue 12: they bypassed the cache).
+    With `interval` 0 each call reads for itself: a read begun before a re-seed committed
+    must not answer a request that arrived after it (that request then joined a render of
+    the old dataset, a stale answer right after a re-seed)."""
 
     def __init__(self, read: Callable[[], str | None], interval: float) -> None:
         self._read = read
@@ -26,6 +29,8 @@ class VersionProbe:
 
     async def current(self) -> str | None:
         """The version to serve now, re-read when due."""
+        if self._interval <= 0:
+            return await anyio.to_thread.run_sync(self._safe_read)
         if self._reading is not None:
             if self.version is not None:
                 return self.version
