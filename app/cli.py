@@ -1,4 +1,4 @@
-"""The `nato-api` command: serve, migrate, seed, check-data, import-workbook, openapi."""
+"""The `nato-api` command: serve, migrate, seed, check-data, import-workbook, openapi, mcp."""
 
 from __future__ import annotations
 
@@ -163,6 +163,32 @@ def openapi(
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+def mcp(
+    base_url: Annotated[
+        str, typer.Option(help="The API's root URL, written in citations of the dataset.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Serve the MCP tools over stdio, for a desktop assistant (docs/mcp.md); logs go to
+    standard error."""
+    from app.logging import configure_logging
+    from app.main import StartupError, open_database
+    from app.mcp.transports import serve_stdio
+
+    settings = get_settings()
+    # Standard output carries the protocol: every log line goes to standard error.
+    configure_logging(settings, stream="stderr")
+    try:
+        engine, _version = open_database(settings)
+    except StartupError as exc:
+        typer.echo(f"nato-api: cannot start: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    try:
+        serve_stdio(settings, engine, base_url=base_url)
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

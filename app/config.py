@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=0, ge=0, description="Largest request body accepted (the API takes none)."
     )
+    mcp_max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body POST /mcp accepts (one JSON-RPC message); beyond "
+        "it, 413.",
+    )
     db_wait_seconds: float = Field(
         default=10.0,
         gt=0,

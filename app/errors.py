@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -55,6 +55,9 @@ class ServiceUnavailable(AppError):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+# The title and slug of a problem about invalid parameters (pydantic's validation errors).
+INVALID_PARAMETERS = ("Invalid request parameters", "invalid-parameters")
+
 # How long a client is asked to wait before retrying a 503 (RFC 9110, section 10.2.3).
 RETRY_AFTER_SECONDS = 5
 
@@ -103,26 +106,33 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "request"
 
 
-def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    errors = []
-    for err in exc.errors():
+def parameter_errors(
+    errors: Iterable[Mapping[str, Any]], default_in: str = "query"
+) -> tuple[str, list[dict[str, Any]]]:
+    """The detail and the `errors` of a problem about invalid parameters, from pydantic's
+    errors: a REST request's query and path parameters, or an MCP tool's arguments
+    (app/mcp), which so carry the same detail for the same value."""
+    entries = []
+    for err in errors:
         loc = tuple(err.get("loc", ()))
-        entry = {
-            "parameter": _location(loc),
-            "in": loc[0] if loc else "query",
-            "message": err.get("msg", "invalid"),
-        }
+        where = loc[0] if loc and loc[0] in ("query", "path", "header", "body") else default_in
+        entry = {"parameter": _location(loc), "in": where, "message": err.get("msg", "invalid")}
         if "input" in err and isinstance(err["input"], str | int | float | bool):
             entry["input"] = err["input"]
-        errors.append(entry)
-    detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
+        entries.append(entry)
+    detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in entries)
+    return f"Fix these parameters: {detail}", entries
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail, errors = parameter_errors(exc.errors())
     return problem(
         request.url.path,
         status=422,
-        title="Invalid request parameters",
-        detail=f"Fix these parameters: {detail}",
-        slug="invalid-parameters",
+        title=INVALID_PARAMETERS[0],
+        detail=detail,
+        slug=INVALID_PARAMETERS[1],
         errors=errors,
     )
 

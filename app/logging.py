@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import structlog
@@ -24,13 +24,16 @@ _HANDLER_NAME = "nato-api"
 
 
 class _Stdout:
-    """Writes to whatever sys.stdout is at the time (test runners swap it)."""
+    """Writes to whatever sys.stdout (or sys.stderr) is at the time (test runners swap it)."""
+
+    def __init__(self, name: Literal["stdout", "stderr"] = "stdout") -> None:
+        self.name = name
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        return int(getattr(sys, self.name).write(text))
 
     def flush(self) -> None:
-        sys.stdout.flush()
+        getattr(sys, self.name).flush()
 
 
 def _level(settings: Settings) -> int:
@@ -58,8 +61,9 @@ def _json(event: EventDict, **_kw: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
-def configure_logging(settings: Settings) -> None:
-    """Configure structlog and the standard library's root logger for `settings`."""
+def configure_logging(settings: Settings, stream: Literal["stdout", "stderr"] = "stdout") -> None:
+    """Configure structlog and the standard library's root logger for `settings`, writing to
+    standard output (`nato-api mcp` writes to standard error: its output is the protocol)."""
     production = settings.environment == "production"
     level = _level(settings)
     shared: list[Processor] = [
@@ -76,7 +80,7 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.WriteLoggerFactory(file=_Stdout()),  # type: ignore[arg-type]
+        logger_factory=structlog.WriteLoggerFactory(file=_Stdout(stream)),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
 
@@ -84,7 +88,7 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(_Stdout())
+    handler = logging.StreamHandler(_Stdout(stream))
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()

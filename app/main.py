@@ -32,6 +32,8 @@ from app.edge.metrics import Metrics
 from app.edge.security import SecurityHeaders, html_csp
 from app.errors import install_error_handlers, problem_responses
 from app.logging import access_logger, configure_logging
+from app.mcp.server import build_server
+from app.mcp.transports import MCP_PATH, http_route
 from app.models import DatasetVersion, dataset_version, newest_dataset
 from app.openapi import install_openapi
 from app.routers import (
@@ -134,7 +136,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # a hundred by ~30 ms (the uncached p99). Unfrozen on shutdown, so it can be collected.
     gc.freeze()
     try:
-        yield
+        # The MCP endpoint's session manager (stateless: it holds no session between calls).
+        async with app.state.mcp.session_manager.run():
+            yield
     finally:
         gc.unfreeze()
         engine.dispose()
@@ -250,6 +254,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     _install_docs(app)
     install_openapi(app)
+    # MCP over streamable HTTP at /mcp: the tools call the reports as the routers do.
+    app.state.mcp = build_server(lambda: app.state.sessions)
+    app.router.routes.append(http_route(app.state.mcp, max_body_bytes=settings.mcp_max_body_bytes))
     return app
 
 
@@ -276,6 +283,8 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
         max_url_length=settings.max_url_length,
         max_query_params=settings.max_query_params,
         max_body_bytes=settings.max_body_bytes,
+        post_paths=frozenset({MCP_PATH}),
+        max_post_body_bytes=settings.mcp_max_body_bytes,
         trusted_hosts=tuple(h.lower() for h in settings.trusted_hosts),
     )
     return FrontDoor(

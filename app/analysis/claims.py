@@ -26,6 +26,20 @@ from app.errors import BadRequest
 EditionInfo = tuple[str, dt.date, str]
 
 
+MAX_DECIMALS = 12
+
+
+def at_most_12_decimals(value: Decimal | None) -> Decimal | None:
+    """A claimed value's check (a validator of /v1/claims/check and the MCP tool): its
+    decimals set the precision of the comparison, and more than any published figure carries
+    is refused (1e-28 overflowed the exact decimal context: a 500, issue 12). By exponent, so
+    0E-30 (zero with 30 decimals) counts its decimals too."""
+    exponent = value.as_tuple().exponent if value is not None else 0
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ValueError(f"give at most {MAX_DECIMALS} decimals")
+    return value
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What one edition says about a claim; the fields are the answer's (schemas/claims.py

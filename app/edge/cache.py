@@ -58,7 +58,8 @@ from app.edge.representation import (
 )
 from app.edge.version import VersionProbe
 
-NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Probes, and the MCP endpoint (POST; a GET there is never an answer to store).
+NO_CACHE_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/mcp"})
 # Request headers stripped before a miss reaches the application: the cache answers
 # conditionals and compresses, so the application always renders the full identity body.
 _STRIPPED = frozenset(

@@ -1,5 +1,5 @@
 """Request guards: requests refused before routing (URL length, parameter count, Host, body
-of a GET or HEAD).
+of a GET or HEAD, size of a POST body where one is taken).
 
 The Host rule is Starlette's TrustedHostMiddleware's (an exact name or "*.domain", compared
 in lower case, without the port), written here rather than reused: that middleware answers
@@ -26,6 +26,9 @@ class Limits:
     max_query_params: int
     max_body_bytes: int
     trusted_hosts: tuple[str, ...]
+    # Paths that take a POST body (the MCP endpoint), with its own size limit.
+    post_paths: frozenset[str] = frozenset()
+    max_post_body_bytes: int = 0
 
     @property
     def any_host(self) -> bool:
@@ -78,6 +81,8 @@ def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp
             "This Host header is not served here; use one of the configured hosts.",
             "untrusted-host",
         )
+    if scope["method"] == "POST" and scope["path"] in limits.post_paths:
+        return _post_body(limits, scope, length, encoding)
     if (length is None and encoding is None) or scope["method"] not in SERVED_METHODS:
         # The body limit guards the methods served: any other is a 405 with Allow (routing
         # answers it without reading the body), not a 413 that hides it.
@@ -89,6 +94,31 @@ def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp
             413,
             "Content too large",
             f"This API is read-only and takes no request body over {limits.max_body_bytes} bytes.",
+            "content-too-large",
+        )
+    return None
+
+
+def _post_body(
+    limits: Limits, scope: Scope, length: bytes | None, encoding: bytes | None
+) -> ASGIApp | None:
+    """A POST body is read whole by the endpoint: its length must be declared and at most
+    `max_post_body_bytes`."""
+    if encoding is not None or length is None:
+        return _refuse(
+            scope,
+            411,
+            "Length required",
+            "Send the request body with a Content-Length (chunked bodies are not accepted).",
+            "length-required",
+        )
+    if not length.isdigit() or int(length) > limits.max_post_body_bytes:
+        return _refuse(
+            scope,
+            413,
+            "Content too large",
+            f"The request body is over {limits.max_post_body_bytes} bytes, the limit of this "
+            "endpoint (NATO_MCP_MAX_BODY_BYTES).",
             "content-too-large",
         )
     return None

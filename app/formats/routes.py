@@ -4,7 +4,7 @@ collection route with its one-format twins (`/v1/observations.csv`), and page li
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -73,13 +73,31 @@ def page_links(
 ) -> dict[str, str | None]:
     """`next` / `prev` URLs for offset pagination, keeping every other parameter as sent;
     none for a whole answer (`limit` None)."""
+    return links_for(
+        request.url.path,
+        request.query_params.multi_items(),
+        offset=offset,
+        limit=limit,
+        total=total,
+    )
+
+
+def links_for(
+    path: str,
+    params: Sequence[tuple[str, str]],
+    *,
+    offset: int,
+    limit: int | None,
+    total: int,
+) -> dict[str, str | None]:
+    """`next` / `prev` of `path` with `params` (the MCP tools' pages name the REST URLs too)."""
     if limit is None:
         return {"next": None, "prev": None}
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    kept = [(k, v) for k, v in params if k != "offset"]
 
     def url(new_offset: int) -> str:
-        query = urlencode([*params, ("offset", str(new_offset))])
-        return f"{request.url.path}?{query}"
+        query = urlencode([*kept, ("offset", str(new_offset))])
+        return f"{path}?{query}"
 
     nxt = url(offset + limit) if offset + limit < total else None
     prev = url(max(offset - limit, 0)) if offset > 0 else None

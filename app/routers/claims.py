@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 from starlette.responses import Response
 
+from app.analysis.claims import at_most_12_decimals
 from app.analysis.compliance import Basis
 from app.deps import SessionDep
 from app.errors import problem_responses
@@ -17,18 +18,6 @@ from app.reports import claims as report
 from app.schemas.claims import ClaimRead
 
 router = APIRouter(prefix="/v1", tags=["claims"])
-
-MAX_DECIMALS = 12
-
-
-def _at_most_12_decimals(value: Decimal | None) -> Decimal | None:
-    # The claim's decimals set the precision of the comparison; more than any published
-    # figure carries is refused (1e-28 overflowed the exact decimal context: a 500, issue 12).
-    # By exponent, so 0E-30 (zero with 30 decimals) counts its decimals too.
-    exponent = value.as_tuple().exponent if value is not None else 0
-    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise ValueError(f"give at most {MAX_DECIMALS} decimals")
-    return value
 
 
 @collection_get(
@@ -58,7 +47,7 @@ def check_claim(
             "most 12 decimals).",
             examples=["3.19"],
         ),
-        AfterValidator(_at_most_12_decimals),
+        AfterValidator(at_most_12_decimals),
     ] = None,
     count: Annotated[
         int | None,
