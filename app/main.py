@@ -272,7 +272,7 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     configure_logging(settings)
     app = create_app(settings)
-    cors = Cors(app, settings.cors_origins)
+    cors = Cors(app, settings.cors_origins, post_paths=frozenset({MCP_PATH}))
     read_version, last_modified = _version_reader(app)
     cache = ResponseCache(
         SecurityHeaders(cors), settings, read_version=read_version, last_modified=last_modified
