@@ -237,6 +237,12 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("check_claim", {"year": 2024, "count": 33}, "/v1/claims/check?year=2024&count=33"),
     ("cite", {"edition": "1999-01"}, "/v1/citation?edition=1999-01"),
     ("cite", {"format": "mla"}, "/v1/citation?format=mla"),
+    # PostgreSQL text cannot hold NUL: refused before any query.
+    (
+        "compliance",
+        {"year": 2024, "indicator": "share\x00gdp"},
+        "/v1/compliance?year=2024&indicator=share%00gdp",
+    ),
 ]
 
 

@@ -8,7 +8,7 @@ as structured content, and every refusal as a tool error carrying the REST probl
 - Refusal: `is_error` with the problem's detail as text and the whole problem (RFC 9457
   fields, `instance` the tool) as structured content: an `AppError` the rules raised, an
   argument pydantic refused (`parameter_errors`, as REST's 422), an argument no tool takes
-  (as REST's 400 for an unknown query parameter), a database that does not answer (503).
+  or a NUL in a text (as REST's 400s), a database that does not answer (503).
 - Anything else is the SDK's: it logs the traceback and answers a generic tool error.
 """
 
@@ -29,7 +29,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.deps import SessionGate
-from app.errors import INVALID_PARAMETERS, AppError, UnknownParameter, parameter_errors
+from app.errors import (
+    INVALID_PARAMETERS,
+    AppError,
+    BadRequest,
+    UnknownParameter,
+    parameter_errors,
+)
 
 log = logging.getLogger("app.mcp")
 
@@ -112,9 +118,31 @@ async def answer(tool: str, gate: SessionGate, work: Work) -> CallToolResult:
     return answered(model)
 
 
+def _unaccepted(arguments: Mapping[str, Any], accepted: list[str]) -> AppError | None:
+    """An argument the tool does not take (as REST's unknown query parameter: a misspelt
+    filter must not answer unfiltered data), or a NUL in a text (PostgreSQL text cannot hold
+    it: refused as REST's check_request_shape refuses it)."""
+    unknown = sorted(set(arguments) - set(accepted))
+    if unknown:
+        return UnknownParameter(
+            f"Unknown argument(s): {', '.join(unknown)}. This tool accepts: "
+            f"{', '.join(accepted) or 'no arguments'}.",
+            errors=[
+                {"parameter": key, "in": "arguments", "message": "unknown argument"}
+                for key in unknown
+            ],
+        )
+    with_nul = sorted(k for k, v in arguments.items() if isinstance(v, str) and "\x00" in v)
+    if with_nul:
+        where = ", ".join(repr(k) for k in with_nul)
+        return BadRequest(f"NUL character (%00) in {where}; remove it.")
+    return None
+
+
 class Server(MCPServer[Any]):
-    """MCPServer that refuses an argument no tool takes, and answers an argument pydantic
-    refuses with the REST 422's detail (the SDK would answer pydantic's own text)."""
+    """MCPServer that refuses what REST refuses before validation (`_unaccepted`), and
+    answers an argument pydantic refuses with the REST 422's detail (the SDK would answer
+    pydantic's own text)."""
 
     _accepted: dict[str, list[str]] | None = None
 
@@ -127,18 +155,9 @@ class Server(MCPServer[Any]):
                 for tool in await self.list_tools()
             }
         accepted = self._accepted.get(name)
-        if accepted is not None:
-            unknown = sorted(set(arguments) - set(accepted))
-            if unknown:
-                exc = UnknownParameter(
-                    f"Unknown argument(s): {', '.join(unknown)}. This tool accepts: "
-                    f"{', '.join(accepted) or 'no arguments'}.",
-                    errors=[
-                        {"parameter": key, "in": "arguments", "message": "unknown argument"}
-                        for key in unknown
-                    ],
-                )
-                return _app_error(name, exc)
+        refusal = None if accepted is None else _unaccepted(arguments, accepted)
+        if refusal is not None:
+            return _app_error(name, refusal)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
