@@ -9,8 +9,9 @@ Starts `nato-api serve` (production logging, access log discarded) on BENCH_MCP_
   p50 / p99 / mean of BENCH_MCP_CALLS sequential calls (default 200);
 - raw: the same JSON-RPC POST on one keep-alive connection (http.client), so the server's
   share without the client library's;
-  (The REST route's uncached latency is bench/uncached.py's: GET answers come from the
-  response cache after the first; tool calls never do.)
+- REST for comparison: GET /v1/compliance?year=2024&edition=2025-04 on the same keep-alive
+  connection. The server runs with the response cache off (`NATO_CACHE_MAX_BYTES=0`: tool
+  calls are never cached, so the GET is rendered each time too, as a tool call is);
 - a burst of 200 tool calls at once (one connection each): statuses, wall time, and the
   server's RSS before and after.
 
@@ -83,15 +84,20 @@ async def _sdk_calls(url: str) -> list[float]:
     return times
 
 
-def _raw_calls() -> list[float]:
+def _raw_calls(rest: bool = False) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
     times = []
     try:
         for i in range(CALLS + 5):
             started = time.perf_counter()
-            conn.request("POST", "/mcp", body=_body(i), headers=HEADERS)
+            if rest:
+                conn.request("GET", "/v1/compliance?year=2024&edition=2025-04")
+            else:
+                conn.request("POST", "/mcp", body=_body(i), headers=HEADERS)
             answer = conn.getresponse()
             answer.read()
+            if answer.status != 200:
+                raise SystemExit(f"status {answer.status}")
             if i >= 5:
                 times.append(time.perf_counter() - started)
     finally:
@@ -126,7 +132,12 @@ def _burst(count: int) -> tuple[dict[int, int], float]:
 
 
 def main() -> None:
-    env = {**os.environ, "NATO_ENVIRONMENT": "production", "NATO_ACCESS_LOG": "false"}
+    env = {
+        **os.environ,
+        "NATO_ENVIRONMENT": "production",
+        "NATO_ACCESS_LOG": "false",
+        "NATO_CACHE_MAX_BYTES": "0",
+    }
     nato_api = Path(sys.executable).parent / "nato-api"
     server = subprocess.Popen(
         [str(nato_api), "serve", "--port", str(PORT)],
@@ -149,6 +160,7 @@ def main() -> None:
         print(f"compliance({ARGS}) over streamable HTTP at {url}")
         print(_summary("SDK client (mcp.Client)", anyio.run(_sdk_calls, url)))
         print(_summary("raw POST, one keep-alive connection", _raw_calls()))
+        print(_summary("REST GET of the same answer, same connection", _raw_calls(rest=True)))
         before = _rss_mib(server.pid)
         statuses, seconds = _burst(200)
         after = _rss_mib(server.pid)
