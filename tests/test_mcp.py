@@ -304,19 +304,30 @@ def test_the_tool_list_has_descriptions_and_schemas(engine: Engine, settings: Se
 # --- the transports -----------------------------------------------------------------------------
 
 
-def _over(url_or_params: str | StdioServerParameters) -> dict[str, Any]:
+def _over(url_or_params: str | StdioServerParameters, mode: str = "auto") -> dict[str, Any]:
     async def run() -> dict[str, Any]:
-        async with Client(url_or_params) as client:
+        async with Client(url_or_params, mode=mode) as client:
             tools = (await client.list_tools()).tools
             figures = await client.call_tool("compliance", {"year": 2024, "edition": "2025-04"})
             refused = await client.call_tool("revisions", {"indicator": "share_gdp", "year": "abc"})
-            return {"tools": [t.name for t in tools], "figures": figures, "refused": refused}
+            return {
+                "version": client.protocol_version,
+                "tools": [t.name for t in tools],
+                "figures": figures,
+                "refused": refused,
+            }
 
     return anyio.run(run)
 
 
-def test_a_streamable_http_session_on_a_live_server(live_server: str, client: TestClient) -> None:
-    answers = _over(f"{live_server}/mcp")
+@pytest.mark.parametrize(("mode", "version"), [("auto", "2026-07-28"), ("legacy", "2025-11-25")])
+def test_a_streamable_http_session_on_a_live_server(
+    live_server: str, client: TestClient, mode: str, version: str
+) -> None:
+    # The stateless 2026-07-28 protocol, and an older client's initialize handshake (answered
+    # without a session: any replica serves its next call).
+    answers = _over(f"{live_server}/mcp", mode)
+    assert answers["version"] == version
     assert answers["tools"] == TOOLS
     assert (
         answers["figures"].structured_content
