@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -522,3 +524,20 @@ def test_a_browser_client_may_post_to_mcp_and_only_there(client: TestClient) -> 
     )
     assert answer.status_code == 200
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_nato_api_mcp_without_a_database_says_so_on_stderr(tmp_path: Path) -> None:
+    missing = tmp_path / "none.sqlite3"
+    result = subprocess.run(
+        [str(NATO_API), "mcp"],
+        env={**os.environ, "NATO_DATABASE_URL": f"sqlite:///{missing}"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""  # stdout is the protocol's: nothing else is written there
+    assert result.stderr.startswith("nato-api: cannot start: ")
+    assert f"Database file {missing} does not exist" in result.stderr
