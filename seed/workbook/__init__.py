@@ -27,7 +27,8 @@ from pathlib import Path
 from seed.contract import DATA_FILES
 from seed.loader import Problem, read_dataset, validate
 from seed.workbook.edition import EditionInfo, Plan, plan_import
-from seed.workbook.reader import Workbook, WorkbookError, read_workbook
+from seed.workbook.limits import WorkbookError
+from seed.workbook.reader import Workbook, read_workbook
 
 __all__ = ["EditionInfo", "Plan", "Workbook", "WorkbookError", "import_workbook", "read_workbook"]
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seed.workbook.reader import Figure, Workbook, WorkbookError
+from seed.workbook.limits import WorkbookError
+from seed.workbook.reader import Figure, Workbook
 from seed.workbook.rules import DEFINITIONS
 from seed.workbook.summary import summarize
 

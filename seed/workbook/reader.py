@@ -6,25 +6,18 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from seed.contract import decimal_text
+from seed.workbook import limits
+from seed.workbook.limits import WorkbookError, cut, shown
 from seed.workbook.rules import MISSING, OPTIONAL, RANGES, RULES, TABLE_OF, Names, Rule, normal
-
-
-class WorkbookError(Exception):
-    """The workbook cannot be imported; nothing was written."""
-
-    def __init__(self, sheet: str, cell: str, reason: str) -> None:
-        self.sheet, self.cell, self.reason = sheet, cell, reason
-        super().__init__(f"sheet {sheet}, cell {cell}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -74,15 +67,15 @@ def _year(value: Any) -> tuple[int, bool] | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        if value != int(value) or not 1949 <= value <= 2100:
-            raise ValueError(f"{value!r} is not a year")
+        if not 1949 <= value <= 2100 or value != int(value):  # range first: inf, nan
+            raise ValueError(f"{cut(repr(value))} is not a year")
         return int(value), False
     text = str(value).strip().rstrip("*").strip()
     if not text[:1].isdigit():
         return None
     match = re.fullmatch(r"(\d{4})\s*(e?)", text, flags=re.IGNORECASE)
     if not match or not 1949 <= int(match.group(1)) <= 2100:
-        raise ValueError(f"{value!r} is not a year such as 2019, '2019' or '2024e'")
+        raise ValueError(f"{shown(str(value))} is not a year such as 2019, '2019' or '2024e'")
     return int(match.group(1)), bool(match.group(2))
 
 
@@ -100,11 +93,11 @@ def _value(value: Any) -> str | None:
     if text in MISSING:
         return None
     if text.startswith("#"):
-        raise ValueError(f"the cell holds the Excel error {text}")
+        raise ValueError(f"the cell holds the Excel error {cut(text)}")
     try:
         return decimal_text(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"{shown(text)} is not a number") from None
 
 
 def _in_range(indicator: str, value: str) -> bool:
@@ -124,19 +117,15 @@ class _Table:
     unit_lines: list[str] = field(default_factory=list)
 
 
-def _rows(ws: Any) -> Iterator[tuple[int, list[Any]]]:
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        yield number, [None if isinstance(v, str) and not v.strip() else v for v in row]
+_cell = limits.cell_name
 
 
-def _cell(column: int, row: int) -> str:
-    return f"{get_column_letter(column + 1)}{row}"
-
-
-def _read_sheet(ws: Any, names: Names, found: list[Figure], seen_words: list[str]) -> _Table | None:
+def _read_sheet(
+    ws: Any, names: Names, found: list[Figure], seen_words: list[str], reading: limits.Reading
+) -> _Table | None:
     """Append the figures of one sheet to `found`; None when the sheet holds no table."""
     sheet = ws.title
-    rows = iter(_rows(ws))
+    rows = limits.rows(ws, reading)
     table: _Table | None = None
     for number, values in rows:
         for col, value in enumerate(values):
@@ -198,7 +187,7 @@ def _read_sheet(ws: Any, names: Names, found: list[Figure], seen_words: list[str
         label_cell = _cell(label_cells[-1][0], number)
         resolved = names.resolve(label)
         if resolved is None:
-            raise WorkbookError(sheet, label_cell, f"unknown ally or aggregate name {label!r}")
+            raise WorkbookError(sheet, label_cell, f"unknown ally or aggregate name {shown(label)}")
         code, is_aggregate = resolved
         if rule is None:
             rule, columns = _block(table, unit_lines, caption, caption_cell, header, header_row)
@@ -207,12 +196,12 @@ def _read_sheet(ws: Any, names: Names, found: list[Figure], seen_words: list[str
             try:
                 value = _value(values[col] if col < len(values) else None)
             except ValueError as exc:
-                raise WorkbookError(sheet, cell, str(exc)) from None
+                raise WorkbookError(sheet, cell, cut(str(exc))) from None
             if value is None:
                 continue
             indicator = _indicator_id(rule, header[col])
             if not _in_range(indicator, value):
-                raise WorkbookError(sheet, cell, f"{value} is out of range for {indicator}")
+                raise WorkbookError(sheet, cell, f"{cut(value)} is out of range for {indicator}")
             figure = Figure(
                 indicator,
                 code,
@@ -264,7 +253,7 @@ def _block(
             if texts:
                 col, text = texts[0]
                 raise WorkbookError(
-                    table.sheet, _cell(col, header_row), f"cannot read the year {text!r}"
+                    table.sheet, _cell(col, header_row), f"cannot read the year {shown(text)}"
                 )
             return rule, years
         for col, head in header.items():
@@ -273,42 +262,53 @@ def _block(
                 assert isinstance(head, str)
                 estimate = bool(re.search(r"\d{4}\s*e\b", head, flags=re.IGNORECASE))
                 return rule, {col: (int(match.group(2)), estimate)}
-    where = f"block {caption!r}" if caption else "its only block"
+    where = f"block {shown(caption)}" if caption else "its only block"
     raise WorkbookError(
         table.sheet,
         caption_cell,
-        f"{where} of {table.label} ({table.title!r}) is not a block this importer knows",
+        f"{where} of {table.label} ({shown(table.title)}) is not a block this importer knows",
     )
 
 
 def read_workbook(path: Path, allies: Iterable[dict[str, Any]]) -> Workbook:
-    """Every figure of the workbook at `path`; WorkbookError names the sheet, cell and reason."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise WorkbookError("-", "-", f"cannot read {path}: {exc.strerror}") from None
+    """Every figure of the workbook at `path`; WorkbookError names the sheet, cell and reason.
+
+    Within limits.py's bounds of size, rows, columns and text; whatever openpyxl raises
+    while it parses is a WorkbookError too, never a traceback.
+    """
+    raw = limits.read_file(path)
     if not raw:
         raise WorkbookError("-", "-", f"{path.name} is empty, not an Excel workbook")
+    limits.check_archive(raw, path.name)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
-        raise WorkbookError(
-            "-", "-", f"{path.name} is not an Excel workbook (.xlsx): {exc}"
-        ) from None
+        reason = f"{path.name} is not an Excel workbook (.xlsx): {cut(str(exc))}"
+        raise WorkbookError("-", "-", reason) from None
     names = Names(allies)
     figures: list[Figure] = []
     words: list[str] = []
     tables: dict[str, Counter[str]] = {}
+    reading = limits.Reading()
     try:
-        for ws in book.worksheets:
-            table = _read_sheet(ws, names, figures, words)
+        sheets = book.worksheets
+        if len(sheets) > limits.MAX_SHEETS:
+            reason = f"{len(sheets):,} sheets; the importer reads at most {limits.MAX_SHEETS}"
+            raise WorkbookError("-", "-", reason)
+        for ws in sheets:
+            reading.sheet, reading.row = ws.title, 0
+            table = _read_sheet(ws, names, figures, words, reading)
             if table:
                 tables[f"{table.label} ({ws.title})"] = Counter(
                     f.indicator for f in figures if f.table == table.label
                 )
+    except WorkbookError:
+        raise
+    except Exception as exc:  # the XML of a sheet, its cells or shared strings are broken
+        raise reading.failed(exc) from None
     finally:
         book.close()
-    _check_complete(figures, [ws.title for ws in book.worksheets])
+    _check_complete(figures, [ws.title for ws in sheets])
     core = any("core defence expenditure" in w.lower() for w in words)
     bases = {int(y) for w in words for y in re.findall(r"\b(\d{4}) prices", w, flags=re.I)}
     if len(bases) != 1:
@@ -341,5 +341,5 @@ def _check_complete(figures: list[Figure], sheets: list[str]) -> None:
                 "-",
                 "-",
                 f"missing table: no {rule.indicator} figures{hint} in the sheets "
-                f"{', '.join(sheets)}",
+                f"{cut(', '.join(sheets))}",
             )

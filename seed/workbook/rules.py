@@ -211,8 +211,21 @@ def normal(text: str) -> str:
 
 def label_key(label: str) -> str:
     """An ally or aggregate label as a lookup key: no footnote marker, no currency label."""
-    without_currency = re.sub(r"\([^)]*\)\s*$", "", label.replace("*", " "))
-    return re.sub(r"\s+", " ", fold(without_currency)).strip()
+    return re.sub(r"\s+", " ", fold(without_last_parenthesis(label.replace("*", " ")))).strip()
+
+
+def without_last_parenthesis(text: str) -> str:
+    r"""The text without a final "(...)" (and the blanks after it): "Albania (Lek)" -> "Albania ".
+
+    What re.sub(r"\([^)]*\)\s*$", "", text) did, in linear time: that pattern tries every
+    "(" and scans to the end from each, so a label of a million "(" took minutes. The part
+    removed starts at the first "(" after the last ")" but the final one.
+    """
+    end = len(text.rstrip())
+    if not text.endswith(")", 0, end):
+        return text
+    start = text.find("(", text.rfind(")", 0, end - 1) + 1, end - 1)
+    return text if start < 0 else text[:start]
 
 
 # The table each indicator is in, as NATO titles it, for the "missing table" message.
