@@ -7,7 +7,9 @@ Through nginx, on loopback, bounded in requests and seconds:
 4. the standby stopped: only requests in flight fail, each a 503 problem+json with Retry-After,
    the replicas read from the primary; the standby back: they return to it, nothing fails;
 5. a re-seed with changed data on the primary reaches the standby and is served through nginx
-   within the answer's Cache-Control max-age, no restart; then the original data again.
+   within the answer's Cache-Control max-age, no restart; then the original data again;
+6. nginx's cache cannot be written (read-only, then a full 64 KiB tmpfs of its own): every
+   answer is still served, uncached; writable again, it caches again.
 It prints what it did and exits 1 when a promise is broken. Not part of `make test`: it needs
 the cluster's processes, which it kills and restarts.
 """
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from cache_faults import full_disk, read_only  # deploy/, this script's folder
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,8 @@ PINNED = "/v1/observations?edition=2024-06&ally=POL&limit=50"
 SOURCE_ID = "nato-ar2024-web"
 SOURCE_TITLE = "The Secretary General's Annual Report 2024 (nato.int landing page)"
 PROBLEM_JSON = "application/problem+json"
+# Page sizes for pinned URLs no cache holds yet: they start where the last run's did not.
+NONCES = iter(range(int(time.time()) % 500, 10**9))
 failures: list[str] = []
 
 
@@ -385,6 +390,35 @@ def reseed_reaches_readers(env: dict[str, str], standby: Database) -> None:
             reseed(env, standby, original, SOURCE_TITLE)
 
 
+def served_uncached(env: dict[str, str], urls: Iterator[str]) -> list[Result]:
+    """200 distinct URLs (4 clients), then one pinned URL no cache holds yet, 50 times."""
+    results = Load(env["CLUSTER_URL"], urls, threads=4, count=200).start().join()
+    pinned = f"/v1/observations?edition=2024-06&ally=ITA&limit={1 + next(NONCES)}"
+    client = Client(env["CLUSTER_URL"])
+    return results + [client.get(pinned) for _ in range(50)]
+
+
+def cache_cannot_be_written(env: dict[str, str], urls: Iterator[str]) -> None:
+    cache = CLUSTER_DIR / "nginx" / "cache"
+    print("== 6. nginx's cache cannot be written: 200 distinct URLs and a new pinned one x50")
+    for fault in (read_only, full_disk):
+        with fault(cache) as what:
+            if what is None:
+                print(f"   {fault.__name__}: skipped (mounting a tmpfs needs root)")
+                continue
+            results = served_uncached(env, urls)
+        failed = [r for r in results if r.status != 200 or not r.body]
+        print(f"   {what}: {summary(results)}")
+        for r in failed[:3]:
+            print(f"   failed: {r.describe()}")
+        check(not failed, f"{len(failed)} of {len(results)} requests failed ({fault.__name__})")
+    pinned = f"/v1/observations?edition=2024-06&ally=ITA&limit={1 + next(NONCES)}"
+    client = Client(env["CLUSTER_URL"])
+    first, second = client.get(pinned), client.get(pinned)
+    print(f"   writable again: {first.status} {first.cache_status}, then {second.cache_status}")
+    check(second.cache_status == "HIT", "the cache does not cache again once writable")
+
+
 def main() -> None:
     began = time.monotonic()
     env = read_env()
@@ -398,6 +432,7 @@ def main() -> None:
     reads_go_to_the_standby(env, primary, standby, urls)
     standby_stops_and_returns(env, primary, standby, urls)
     reseed_reaches_readers(env, standby)
+    cache_cannot_be_written(env, urls)
     elapsed = time.monotonic() - began
     if failures:
         print(f"cluster test: {len(failures)} broken promise(s) in {elapsed:.0f} s")
