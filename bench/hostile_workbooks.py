@@ -103,6 +103,26 @@ def rows(count: int) -> Callable[[], object]:
     return chunks
 
 
+def styles_at_the_limit() -> object:
+    """Just under MAX_MEMBER_BYTES of cell formats: the most openpyxl parses of one member."""
+    head = (
+        f'<styleSheet xmlns="{NS}"><fonts count="1"><font/></fonts><fills count="1"><fill>'
+        '<patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs>'
+    )
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    yield head.encode()
+    yield xf * ((4 * 2**20 - 1000) // len(xf))
+    yield b"</cellXfs></styleSheet>"
+
+
+def strings_at_the_limit() -> object:
+    """Just under MAX_MEMBER_BYTES of short shared strings (one Python string each)."""
+    yield f'<sst xmlns="{NS}">'.encode()
+    yield b"".join(b"<si><t>%07d</t></si>" % i for i in range((4 * 2**20 - 100) // 23))
+    yield b"</sst>"
+
+
 def build(folder: Path) -> dict[str, Path]:
     """Every hostile file, by name (and NATO's own, to compare)."""
     files: dict[str, Path] = {}
@@ -115,6 +135,8 @@ def build(folder: Path) -> dict[str, Path]:
     files["NATO's 2024 workbook (control)"] = ROOT / "tests" / "fixtures" / FIXTURE
     add("5 million rows", {SHEET: sheet_of(TITLE, rows=rows(5_000_000))})
     add("300,000 rows (7.8 MB inflated)", {SHEET: sheet_of(TITLE, rows=rows(300_000))})
+    add("4 MB of cell styles (within the limits)", {"xl/styles.xml": styles_at_the_limit})
+    add("4 MB of shared strings (within the limits)", {STRINGS: strings_at_the_limit})
     add("label of a million (", {SHEET: sheet_of(TITLE, HEADER, label_row("(" * 1_000_000))})
     add("10 MB unknown name", {SHEET: sheet_of(TITLE, HEADER, label_row("x" * 10_000_000))})
     truncated = f'<worksheet xmlns="{NS}"><dimension ref="A1:A2"/><sheetData>{TITLE}<row r="2">'

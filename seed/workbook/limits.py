@@ -25,9 +25,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-MAX_FILE_BYTES = 8 * 2**20
-MAX_MEMBER_BYTES = 8 * 2**20  # inflated, each
-MAX_INFLATED_BYTES = 32 * 2**20  # inflated, all members together
+MAX_FILE_BYTES = 4 * 2**20
+MAX_MEMBER_BYTES = 4 * 2**20  # inflated, each
+MAX_INFLATED_BYTES = 16 * 2**20  # inflated, all members together
 MAX_MEMBERS = 1_000
 MAX_SHEETS = 64
 MAX_ROWS = 2_000  # per sheet
@@ -73,11 +73,12 @@ def read_file(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise WorkbookError("-", "-", f"cannot read {path}: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
+        raise WorkbookError("-", "-", f"{path.name} is {kind}, not a regular file")
     with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
-            raise WorkbookError("-", "-", f"{path.name} is {kind}, not a regular file")
         try:
             raw = file.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
