@@ -127,6 +127,10 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         one_sheet('<row r="1.5"><c r="A1"><v>1</v></c></row>'),
         "sheet TABLE1, row 1: the workbook's XML cannot be read: ValueError: 1.5 is not",
     ),
+    "a styles part openpyxl warns about": (
+        workbook({"xl/styles.xml": f'<styleSheet xmlns="{NS}"/>'.encode()}),
+        "sheet TABLE1, cell A1: no header row of years under the title",
+    ),
     "shared strings that inflate past the limit": (
         workbook({STRINGS: strings_of(limits.MAX_MEMBER_BYTES)}),
         "sheet -, cell -: zip member 'xl/sharedStrings.xml' inflates to 4,194,",

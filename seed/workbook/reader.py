@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -276,6 +277,14 @@ def read_workbook(path: Path, allies: Iterable[dict[str, Any]]) -> Workbook:
     Within limits.py's bounds of size, rows, columns and text; whatever openpyxl raises
     while it parses is a WorkbookError too, never a traceback.
     """
+    with warnings.catch_warnings():
+        # openpyxl warns about what it does not read (a missing default style, data
+        # validation, extensions): nothing a figure depends on, and never a second line.
+        warnings.simplefilter("ignore")
+        return _read_workbook(path, allies)
+
+
+def _read_workbook(path: Path, allies: Iterable[dict[str, Any]]) -> Workbook:
     raw = limits.read_file(path)
     if not raw:
         raise WorkbookError("-", "-", f"{path.name} is empty, not an Excel workbook")
