@@ -149,7 +149,7 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     ),
     "a label of a million (": (
         one_sheet(f'<row r="1">{text("A1", "(" * 1_000_000)}</row>'),
-        "sheet TABLE1, cell A1: a text of 1,000,000 characters ('((((",
+        "sheet TABLE1, cell A1: a text of 1,000,000 characters, '((((",
     ),
     "more text than the limit": (
         one_sheet(

@@ -162,8 +162,8 @@ def rows(ws: Any, reading: Reading) -> Iterator[tuple[int, list[Any]]]:
                 continue
             if len(value) > MAX_CELL_CHARS:
                 reason = (
-                    f"a text of {len(value):,} characters ({shown(value)}); the importer reads "
-                    f"at most {MAX_CELL_CHARS:,}"
+                    f"a text of {len(value):,} characters, {value[:SHOWN_CHARS]!r}...; the "
+                    f"importer reads at most {MAX_CELL_CHARS:,}"
                 )
                 raise WorkbookError(ws.title, cell_name(column, number), reason)
             reading.text_chars += len(value)
