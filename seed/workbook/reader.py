@@ -305,7 +305,6 @@ def _read_workbook(path: Path, allies: Iterable[dict[str, Any]]) -> Workbook:
             reason = f"{len(sheets):,} sheets; the importer reads at most {limits.MAX_SHEETS}"
             raise WorkbookError("-", "-", reason)
         for ws in sheets:
-            reading.sheet, reading.row = ws.title, 0
             table = _read_sheet(ws, names, figures, words, reading)
             if table:
                 tables[f"{table.label} ({ws.title})"] = Counter(
