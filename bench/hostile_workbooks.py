@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -40,13 +40,14 @@ PART = (
 )
 TITLE = '<row r="1"><c r="A1" t="inlineStr"><is><t>Table 1 : Defence expenditure</t></is></c></row>'
 FIXTURE = "240617-def-exp-2024-TABLES-en.xlsx"
+Chunks = Callable[[], Iterator[bytes]]  # a member's bytes, written as they come
 HEADER = '<row r="2"><c r="C2"><v>2014</v></c><c r="D2"><v>2015</v></c></row>'
 
 
-def workbook(path: Path, members: dict[str, Callable[[], object]]) -> None:
+def workbook(path: Path, members: dict[str, Chunks]) -> None:
     """A one-sheet workbook whose members are written by the given chunk generators."""
     book = openpyxl.Workbook()
-    book.active.title = "TABLE1"
+    book.worksheets[0].title = "TABLE1"
     plain = io.BytesIO()
     book.save(plain)
     with (
@@ -61,17 +62,17 @@ def workbook(path: Path, members: dict[str, Callable[[], object]]) -> None:
                 dst.writestr(info.filename, data)
         for name, chunks in members.items():
             with dst.open(name, "w", force_zip64=True) as out:
-                for chunk in chunks():  # type: ignore[attr-defined]
+                for chunk in chunks():
                     out.write(chunk)
 
 
-def sheet_of(*parts: str, rows: Callable[[], object] | None = None) -> Callable[[], object]:
-    def chunks() -> object:
+def sheet_of(*parts: str, rows: Chunks | None = None) -> Chunks:
+    def chunks() -> Iterator[bytes]:
         yield f'<worksheet xmlns="{NS}"><sheetData>'.encode()
         for part in parts:
             yield part.encode()
         if rows is not None:
-            yield from rows()  # type: ignore[misc]
+            yield from rows()
         yield b"</sheetData></worksheet>"
 
     return chunks
@@ -85,7 +86,7 @@ def label_row(text: str) -> str:
     return f'<row r="3">{inline("A3", text)}<c r="C3"><v>1</v></c></row>'
 
 
-def strings_bomb() -> object:
+def strings_bomb() -> Iterator[bytes]:
     """2 GiB of shared strings: one 1 MiB string, 2,048 times."""
     yield f'<sst xmlns="{NS}">'.encode()
     item = b"<si><t>" + b"a" * 2**20 + b"</t></si>"
@@ -94,8 +95,8 @@ def strings_bomb() -> object:
     yield b"</sst>"
 
 
-def rows(count: int) -> Callable[[], object]:
-    def chunks() -> object:
+def rows(count: int) -> Chunks:
+    def chunks() -> Iterator[bytes]:
         chunk = b"<row><c><v>1</v></c></row>" * 10_000
         for _ in range(count // 10_000):
             yield chunk
@@ -103,7 +104,7 @@ def rows(count: int) -> Callable[[], object]:
     return chunks
 
 
-def styles_at_the_limit() -> object:
+def styles_at_the_limit() -> Iterator[bytes]:
     """Just under MAX_MEMBER_BYTES of cell formats: the most openpyxl parses of one member."""
     head = (
         f'<styleSheet xmlns="{NS}"><fonts count="1"><font/></fonts><fills count="1"><fill>'
@@ -116,7 +117,7 @@ def styles_at_the_limit() -> object:
     yield b"</cellXfs></styleSheet>"
 
 
-def strings_at_the_limit() -> object:
+def strings_at_the_limit() -> Iterator[bytes]:
     """Just under MAX_MEMBER_BYTES of short shared strings (one Python string each)."""
     yield f'<sst xmlns="{NS}">'.encode()
     yield b"".join(b"<si><t>%07d</t></si>" % i for i in range((4 * 2**20 - 100) // 23))
@@ -127,7 +128,7 @@ def build(folder: Path) -> dict[str, Path]:
     """Every hostile file, by name (and NATO's own, to compare)."""
     files: dict[str, Path] = {}
 
-    def add(name: str, members: dict[str, Callable[[], object]]) -> None:
+    def add(name: str, members: dict[str, Chunks]) -> None:
         files[name] = folder / f"{len(files)}.xlsx"
         workbook(files[name], members)
 
