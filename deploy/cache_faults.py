@@ -34,13 +34,13 @@ def read_only(cache: Path) -> Iterator[str]:
 def full_disk(cache: Path, size: str = "64k") -> Iterator[str | None]:
     """A tmpfs of `size` mounted on the cache directory (owned by the cache's owner) and filled
     to the last byte; unmounted after, which brings the cache back as it was. Yields None when
-    it cannot mount (not root): the caller says so."""
-    if os.geteuid() != 0:
-        yield None
-        return
+    it cannot mount (not root, or a container without the right): the caller says so."""
     owner = cache.stat()
     options = f"size={size},mode=0700,uid={owner.st_uid},gid={owner.st_gid}"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(cache)], check=True)
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(cache)]
+    if os.geteuid() != 0 or subprocess.run(mount, check=False).returncode != 0:
+        yield None
+        return
     try:
         filled = 0
         with (cache / "filler").open("wb", buffering=0) as filler:

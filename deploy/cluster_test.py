@@ -404,7 +404,7 @@ def cache_cannot_be_written(env: dict[str, str], urls: Iterator[str]) -> None:
     for fault in (read_only, full_disk):
         with fault(cache) as what:
             if what is None:
-                print(f"   {fault.__name__}: skipped (mounting a tmpfs needs root)")
+                print(f"   {fault.__name__}: skipped (no tmpfs: mounting needs root)")
                 continue
             results = served_uncached(env, urls)
         failed = [r for r in results if r.status != 200 or not r.body]
