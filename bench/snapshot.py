@@ -23,6 +23,7 @@ from app.migrate import upgrade
 from bench.uncached import PATHS
 from seed.loader import load
 
+HEADERS = ("content-disposition", "x-total-count", "link", "etag", "content-length")
 EXTRA = [
     "/openapi.json",
     "/v1/observations?indicator=share_gdp&format=csv&limit=1000",
@@ -32,6 +33,21 @@ EXTRA = [
     "/v1/totals?edition=2024-06",
     "/v1/allies/POL",
     "/v1/compliance?year=2023&threshold=3",
+    # The full tables (issue 22), and pages of the distinct-query shape.
+    "/v1/observations.csv",
+    "/v1/observations.ndjson",
+    "/v1/observations.xlsx",
+    "/v1/observations.csv?edition=2024-06",
+    "/v1/observations.ndjson?as_of=2025-05-01&ally=POL,USA",
+    "/v1/observations?ally=POL&year=2020&limit=7",
+    "/v1/observations?ally=pl&year=2020&limit=7&offset=3",
+    "/v1/observations?ally=POL&year=2020&format=ndjson",
+    "/v1/observations?ally=XXX",
+    "/v1/observations?indicator=share_gdpp",
+    "/v1/observations?edition=1999-01",
+    "/v1/observations?sort=bogus",
+    "/v1/allies/PL/series?indicator=share_gdp&format=csv",
+    "/v1/allies/XX/series",
 ]
 
 
@@ -47,6 +63,9 @@ def main(out: Path) -> None:
             response = client.get(path)
             name = hashlib.sha1(path.encode()).hexdigest()[:10]
             head = f"{path}\n{response.status_code} {response.headers.get('content-type')}\n"
+            for header in HEADERS:  # what a client reads besides the body
+                if header in response.headers:
+                    head += f"{header}: {response.headers[header]}\n"
             (out / name).write_bytes(head.encode() + response.content)
             print(name, response.status_code, len(response.content), path)
 

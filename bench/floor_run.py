@@ -1,0 +1,147 @@
+"""Uncached answers against the floor and a peer (issue 22): the API, the bare sqlite3 + orjson
+ASGI app (bench/floor.py) and Datasette's SQL view, on one seeded SQLite file.
+
+    .venv/bin/python -m bench.floor_run
+
+Each server runs under uvicorn (Datasette under its own command) pinned to CPU 0; wrk
+(bench/distinct.lua: every request a new ally, year and page size) pinned to CPU 1, 32
+connections, BENCH_DURATION seconds (default 5), BENCH_ROUNDS rounds (default 3) alternating
+the servers; the load average is printed at the start of each run. The API runs as deployed
+(NATO_ENVIRONMENT=production) with the response cache off (NATO_CACHE_MAX_BYTES=0). Then the
+full tables, sequential, one client: the API's CSV, NDJSON and xlsx (latest edition rule,
+6,779 rows) and the floor's CSV (every row of every edition). Datasette is not a dependency:
+`python -m venv /tmp/dsvenv && /tmp/dsvenv/bin/pip install datasette==0.65.5` (BENCH_DATASETTE
+points at another command); without it, its lines are skipped. BENCH_FLOOR_PORT: first of 3
+ports (default 18310). Figures, never assertions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.attacks import seeded
+from bench.run import ROOT, Load, _pinned, ensure_wrk, server, server_env, wait_ready, wrk
+from bench.uncached import measure
+
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+PORT = int(os.environ.get("BENCH_FLOOR_PORT", "18310"))
+DATASETTE = os.environ.get("BENCH_DATASETTE", "/tmp/dsvenv/bin/datasette")  # noqa: S108
+FULL_N = int(os.environ.get("BENCH_FULL_N", "20"))
+
+# Datasette's SQL view: the API's page SQL, a distinct ally, year and page size per request.
+DATASETTE_LUA = """
+local allies = {"ALB","BEL","BGR","CAN","HRV","CZE","DNK","EST","FIN","FRA","DEU","GRC","HUN",
+  "ITA","LVA","LTU","LUX","MNE","NLD","MKD","NOR","POL","PRT","ROU","SVK","SVN","ESP","SWE",
+  "TUR","GBR","USA"}
+local counter, base = 0, 0
+local sql = "select+o.indicator_id,o.ally_iso3,o.year,o.value_num,o.value,o.unit,o.edition_id,"
+  .. "o.is_estimate,o.source_id,o.notes,a.name,o.published_on,e.expenditure_definition+"
+  .. "from+observations+o+join+allies+a+on+a.iso3%3Do.ally_iso3+join+editions+e+on+"
+  .. "e.id%3Do.edition_id+where+o.superseded_on+is+null+and+o.ally_iso3%3D:ally+and+"
+  .. "o.year%3D:year+order+by+o.ally_iso3,o.indicator_id,o.year,o.edition_id,o.source_id+"
+  .. "limit+:lim"
+function init(args) base = tonumber(args[1] or "0") end
+function request()
+  local n = #allies
+  local ally = allies[counter % n + 1]
+  local year = 2014 + math.floor(counter / n) % 13
+  local limit = 1 + (base + math.floor(counter / (n * 13))) % 1000
+  counter = counter + 1
+  return wrk.format("GET", "/nato.json?_shape=array&sql=" .. sql .. "&ally=" .. ally
+    .. "&year=" .. year .. "&lim=" .. limit)
+end
+"""
+
+
+@contextlib.contextmanager
+def datasette(database: Path, port: int) -> Iterator[bool]:
+    if not Path(DATASETTE).exists() and not shutil.which(DATASETTE):
+        yield False
+        return
+    proc = subprocess.Popen(
+        [*_pinned("0"), DATASETTE, "serve", "--immutable", str(database), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(port, "/-/versions.json")
+        yield True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    binary = ensure_wrk()
+    lua = ROOT / "bench" / "distinct.lua"
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        database = seeded(Path(tmp))
+        ds_lua = Path(tmp) / "datasette.lua"
+        ds_lua.write_text(DATASETTE_LUA)
+        api_env = server_env(
+            NATO_DATABASE_URL=f"sqlite:///{database}", NATO_CACHE_MAX_BYTES="0"
+        )
+        floor_env = server_env(FLOOR_DATABASE=str(database))
+        path = "/v1/observations?ally=POL&year=2020&limit=1"
+        runs: dict[str, list[Load]] = {"api": [], "floor": [], "datasette": []}
+        with (
+            server("app.main:create_asgi", PORT, env=api_env),
+            server("bench.floor:app", PORT + 1, env=floor_env),
+            datasette(database, PORT + 2) as has_datasette,
+        ):
+            targets = [("api", PORT, lua), ("floor", PORT + 1, lua)]
+            if has_datasette:
+                targets.append(("datasette", PORT + 2, ds_lua))
+            print(f"distinct uncached queries, wrk -c32 -d{DURATION}s, {ROUNDS} rounds", flush=True)
+            for round_ in range(ROUNDS):
+                for name, port, script in targets:
+                    start_load = _load()
+                    url = "/" if name == "datasette" else path
+                    load = wrk(
+                        binary,
+                        port,
+                        url,
+                        seconds=DURATION,
+                        script=script,
+                        script_args=(str(round_ * 97),),
+                    )
+                    runs[name].append(load)
+                    print(
+                        f"  round {round_ + 1} {name:9} {load.rps:8.0f} req/s p50 "
+                        f"{load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms non-2xx {load.errors}"
+                        f"  (load average at start {start_load})",
+                        flush=True,
+                    )
+            medians = {k: statistics.median(r.rps for r in v) for k, v in runs.items() if v}
+            print("median req/s: " + ", ".join(f"{k} {v:.0f}" for k, v in medians.items()))
+            print(f"API/floor {medians['api'] / medians['floor']:.2f}x", end="")
+            if "datasette" in medians:
+                print(f", API/datasette {medians['api'] / medians['datasette']:.2f}x", end="")
+            print(flush=True)
+            print(f"full tables, 1 client, sequential, p50 / p99 of {FULL_N}", flush=True)
+            print(f"  (load average at start {_load()})")
+            full = [
+                ("api", PORT, "/v1/observations.csv"),
+                ("api", PORT, "/v1/observations.ndjson"),
+                ("api", PORT, "/v1/observations.xlsx"),
+                ("floor", PORT + 1, "/v1/observations.csv"),
+            ]
+            for name, port, url in full:
+                (t,) = measure(port, [url], FULL_N)
+                print(f"  {name:6} {url:26} {t.p50_ms:8.2f} ms / {t.p99_ms:8.2f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    main()
