@@ -23,12 +23,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     or_,
-    select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from app.analysis.editions import EditionRule
-from app.models import Aggregate, Edition, Observation
+from app.models import Aggregate, Observation
+from app.queries.keys import keys
 
 
 def rule_parameters(rule: EditionRule) -> dict[str, Any]:
@@ -39,19 +40,19 @@ def rule_parameters(rule: EditionRule) -> dict[str, Any]:
 
 
 def edition_ids(session: Session) -> list[str]:
-    """The loaded editions, oldest first."""
-    return list(session.scalars(select(Edition.id).order_by(Edition.published_on)))
+    """The loaded editions, oldest first (read once per dataset version)."""
+    return list(keys(session).edition_ids)
 
 
 def select_definitions(session: Session) -> dict[str, str]:
     """Each edition's expenditure definition (editions.expenditure_definition)."""
-    stmt = select(Edition.id, Edition.expenditure_definition)
-    # Not dict(result): a Result has .keys() (its column names), so dict() would index it.
-    return {edition: definition for edition, definition in session.execute(stmt)}  # noqa: C416
+    return dict(keys(session).definitions)
 
 
 AnySelect = Select[*tuple[Any, ...]]
-Figures = type[Observation] | type[Aggregate]
+# The figures tables: their ORM classes, or their tables' columns (`Observation.__table__.c`:
+# pure Core statements, no ORM compile step).
+Figures = type[Observation] | type[Aggregate] | ReadOnlyColumnCollection[str, Any]
 
 
 def in_force(rule: EditionRule, table: Figures) -> ColumnElement[bool]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Unprocessable
-from app.models import Ally, Indicator, Source
+from app.models import Source
+from app.queries.keys import keys
 
 
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> str:
@@ -20,16 +21,13 @@ def suggest(word: str, candidates: Iterable[str], n: int = 3) -> str:
 
 
 def ally_codes(session: Session) -> dict[str, str]:
-    """Every accepted spelling (ISO3, ISO2, upper-cased) -> ISO3."""
-    codes: dict[str, str] = {}
-    for iso3, iso2 in session.execute(select(Ally.iso3, Ally.iso2)):
-        codes[iso3] = iso3
-        codes[iso2] = iso3
-    return codes
+    """Every accepted spelling (ISO3, ISO2, upper-cased) -> ISO3 (read once per dataset
+    version, app.queries.keys: do not change it)."""
+    return keys(session).ally_codes
 
 
 def _ally_message(session: Session, code: str) -> str:
-    names = {name.upper(): iso3 for iso3, name in session.execute(select(Ally.iso3, Ally.name))}
+    names = {name.upper(): iso3 for iso3, name in keys(session).ally_names.items()}
     codes = ally_codes(session)
     by_name = difflib.get_close_matches(code.upper(), list(names), n=3, cutoff=0.6)
     hint = suggest(code.upper(), sorted(set(codes.values())))
@@ -70,7 +68,7 @@ def indicator_filter(
     """Indicator ids of a query filter (repeatable, or comma-separated); 422 if unknown."""
     if not ids:
         return []
-    known = list(session.scalars(select(Indicator.id)))
+    known = keys(session).indicator_ids
     out: list[str] = []
     for raw in _split(ids):
         if raw not in known:
@@ -85,8 +83,8 @@ def indicator_filter(
 
 
 def check_indicator(session: Session, indicator_id: str) -> None:
-    if session.get(Indicator, indicator_id) is None:
-        known = list(session.scalars(select(Indicator.id)))
+    known = keys(session).indicator_ids
+    if indicator_id not in known:
         raise NotFound(
             f"No indicator {indicator_id!r}.{suggest(indicator_id, known)} See /v1/indicators."
         )
@@ -113,21 +111,11 @@ def _split(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-_ALLY_NAMES = select(Ally.iso3, Ally.name).order_by(Ally.iso3)
-
-
 def select_ally_names(session: Session) -> dict[str, str]:
     """Every ally's name by ISO3, in code order."""
-    rows = session.execute(_ALLY_NAMES)
-    return {row.iso3: row.name for row in rows}
-
-
-_ACCESSIONS = select(Ally.iso3, Ally.accession_year, Ally.accession_date)
+    return dict(keys(session).ally_names)
 
 
 def select_accessions(session: Session) -> dict[str, dt.date]:
     """When each ally joined NATO: the day where known, else 1 January of the year."""
-    return {
-        row.iso3: row.accession_date or dt.date(row.accession_year, 1, 1)
-        for row in session.execute(_ACCESSIONS)
-    }
+    return dict(keys(session).accessions)
