@@ -3,7 +3,8 @@ as a dependency, and the figures answer rendered as a JSON page or whole CSV or 
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
@@ -13,20 +14,31 @@ from app.deps import Limit, Offset, SessionDep
 from app.formats import (
     Format,
     FormatDep,
-    collection_response,
+    Plain,
     csv_example,
+    json_content_response,
     link_header,
     page_limit,
     page_links,
     rows_response,
 )
-from app.queries.observations import DEFAULT_SORT, SORT_KEYS
+from app.queries.observations import COLUMNS, DEFAULT_SORT, SORT_KEYS
 from app.reports.observations import FigureFilters, figures
 from app.schemas import EditionRuleRead
-from app.schemas.observations import ObservationPage, ObservationRead
+from app.schemas.observations import ObservationRead
 
 # The CSV example of both figure routes, from the item model's field examples.
 OBSERVATIONS_CSV = csv_example(ObservationRead)
+# The query's rows are the items: its columns are the item model's fields, in order, and
+# their values the fields' JSON types (so they are written with no model per row).
+if tuple(ObservationRead.model_fields) != COLUMNS:
+    raise TypeError("app.queries.observations.COLUMNS must be ObservationRead's fields")
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_json(rule: EditionRule) -> dict[str, Any]:
+    # Read-only: serialized as it is by every page of the same rule.
+    return EditionRuleRead.from_rule(rule).model_dump(mode="json")
 
 
 def figure_filters(
@@ -94,16 +106,19 @@ def figures_response(
     links = page_links(request, offset=filters.offset, limit=limit, total=total)
     headers = link_header(links)
     if fmt is not Format.json:
+        plain = Plain(rows, ObservationRead)
         return rows_response(
-            rows, ObservationRead, fmt, total=total, filename=filename, headers=headers
+            plain, ObservationRead, fmt, total=total, filename=filename, headers=headers
         )
-    page = ObservationPage(
-        items=[ObservationRead.model_validate(row) for row in rows],
-        total=total,
-        limit=filters.limit,
-        offset=filters.offset,
-        next=links["next"],
-        prev=links["prev"],
-        edition_rule=EditionRuleRead.from_rule(rule),
-    )
-    return collection_response(page, fmt, filename=filename, headers=headers)
+    # ObservationPage's JSON, key for key, from the rows (the model is the contract, the
+    # OpenAPI document's; building one per row cost more than the queries).
+    page = {
+        "items": [dict(zip(COLUMNS, row, strict=True)) for row in rows],
+        "total": total,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "next": links["next"],
+        "prev": links["prev"],
+        "edition_rule": _rule_json(rule),
+    }
+    return json_content_response(page, {"X-Total-Count": str(total), **headers})

@@ -2,7 +2,13 @@
 the routes' format dependencies and twins (routes.py) and the OpenAPI document."""
 
 from app.formats.registry import ALL_FORMATS, FORMATS, Format, FormatSpec, negotiate
-from app.formats.render import collection_response, item_model, json_response, rows_response
+from app.formats.render import (
+    collection_response,
+    item_model,
+    json_content_response,
+    json_response,
+    rows_response,
+)
 from app.formats.routes import (
     FormatDep,
     JsonOnlyDep,
@@ -16,7 +22,7 @@ from app.formats.routes import (
     page_limit,
     page_links,
 )
-from app.formats.tabular import csv_example, dumps
+from app.formats.tabular import Plain, csv_example, dumps
 
 __all__ = [
     "ALL_FORMATS",
@@ -25,6 +31,7 @@ __all__ = [
     "FormatDep",
     "FormatSpec",
     "JsonOnlyDep",
+    "Plain",
     "collection_get",
     "collection_response",
     "csv_example",
@@ -33,6 +40,7 @@ __all__ = [
     "get_format",
     "get_json_only",
     "item_model",
+    "json_content_response",
     "json_response",
     "link_header",
     "links_for",

@@ -19,6 +19,12 @@ def json_response(model: BaseModel, headers: dict[str, str] | None = None) -> Re
     return Response(dumps(model.model_dump(mode="json")), media_type=JSON_TYPE, headers=headers)
 
 
+def json_content_response(content: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer of plain data already in its JSON shape (the `model_dump(mode="json")` of
+    the route's response model, key for key), with no model built."""
+    return Response(dumps(content), media_type=JSON_TYPE, headers=headers)
+
+
 def rows_response(
     rows: Iterable[Any],
     model: type[BaseModel],

@@ -31,6 +31,8 @@ import xlsxwriter
 from pydantic import BaseModel
 from xlsxwriter.worksheet import Worksheet
 
+from app.formats.tabular import Plain
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Item keys whose values name the editions and sources the rows come from.
 EDITION_KEYS = ("edition", "editions")
@@ -82,7 +84,7 @@ def write_workbook(
     describe: Describe,
 ) -> int:
     """Write the workbook of `rows` (query rows or items, made into `model` items as they are
-    written) to `out`; return how many rows it holds."""
+    written, or `Plain` rows, written as they are) to `out`; return how many rows it holds."""
     book = xlsxwriter.Workbook(
         out,
         {"constant_memory": True, "remove_timezone": True, "strings_to_numbers": False},
@@ -100,10 +102,14 @@ def write_workbook(
     sources: set[str] = set()
     items.write_row(0, 0, columns, formats["header"])
     count = 0
+    plain = isinstance(rows, Plain)  # already the items' values, in order
     for count, row in enumerate(rows, start=1):
-        item = model.model_validate(row)
-        for index, column in enumerate(columns):
-            value = getattr(item, column)
+        if plain:
+            values = row
+        else:
+            item = model.model_validate(row)
+            values = [getattr(item, column) for column in columns]
+        for index, (column, value) in enumerate(zip(columns, values, strict=True)):
             widths[index] = max(widths[index], _write(items, count, index, value, formats))
             if column in EDITION_KEYS:
                 editions.update(_ids(value))
