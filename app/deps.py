@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Sequence, Set
+from collections.abc import AsyncIterator, Callable, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from types import UnionType
-from typing import Annotated, Union, get_args, get_origin
+from typing import Annotated, TypeVar, Union, get_args, get_origin
 
 import structlog
 from fastapi import Depends, Query, Request
@@ -46,6 +46,11 @@ class SessionGate:
         self.factory = factory
         self.wait_seconds = wait_seconds
         self._slots = asyncio.Semaphore(slots)
+        # Closing a session ends its read transaction: on SQLite a ROLLBACK in the process,
+        # done on the event loop (a thread hop cost more); elsewhere a round trip, in a
+        # worker thread.
+        bind = factory.kw.get("bind")
+        self.close_inline = bind is not None and bind.dialect.name == "sqlite"
 
     async def acquire(self) -> None:
         try:
@@ -59,6 +64,20 @@ class SessionGate:
 
     def release(self) -> None:
         self._slots.release()
+
+
+T = TypeVar("T")
+
+
+async def run_reads(request: Request, work: Callable[[], T], *, bounded: bool) -> T:
+    """Run a handler's database work: on the event loop when the database is SQLite and the
+    work `bounded` (a page of at most 1,000 rows: a fraction of a millisecond of reads in
+    the process), else in one worker thread (PostgreSQL's round trips; whole tables). A
+    thread hop cost more than the reads it moved (issue 22, bench/profile.py)."""
+    gate: SessionGate = request.app.state.sessions
+    if bounded and gate.close_inline:
+        return work()
+    return await run_in_threadpool(work)
 
 
 def _close(session: Session) -> None:
@@ -84,7 +103,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         try:
-            await run_in_threadpool(_close, session)
+            if gate.close_inline or not session.in_transaction():
+                _close(session)  # no I/O to wait for (SQLite, or nothing begun)
+            else:
+                await run_in_threadpool(_close, session)
         finally:
             gate.release()
 
@@ -151,7 +173,7 @@ Offset = Annotated[
 GuardDep = Depends(reject_unknown_parameters)
 
 
-def get_edition_rule(
+async def get_edition_rule(
     request: Request,
     session: SessionDep,
     edition: Annotated[
@@ -172,7 +194,9 @@ def get_edition_rule(
 ) -> EditionRule:
     """`edition`, `as_of` or neither (latest), checked once here: both at once is a 400, an
     unknown edition a 422. A pinned edition makes the answer immutable (the cache reads it)."""
-    rule = make_rule(edition=edition, as_of=as_of, known=edition_ids(session) if edition else ())
+    # The loaded editions are read only to check a pinned one (a worker thread: the database).
+    known = await run_in_threadpool(edition_ids, session) if edition else ()
+    rule = make_rule(edition=edition, as_of=as_of, known=known)
     if rule.edition:
         pin_answer(request.scope)
     return rule
@@ -257,7 +281,7 @@ async def check_request_shape(request: Request) -> None:
                 ],
             )
     if shape.json_only:
-        get_json_only(request)
+        await get_json_only(request)
 
 
 ShapeDep = Depends(check_request_shape)

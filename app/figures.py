@@ -41,7 +41,7 @@ def _rule_json(rule: EditionRule) -> dict[str, Any]:
     return EditionRuleRead.from_rule(rule).model_dump(mode="json")
 
 
-def figure_filters(
+async def figure_filters(
     indicator: Annotated[
         list[str] | None,
         Query(

@@ -62,7 +62,7 @@ _conn: sqlite3.Connection | None = None
 
 
 def _db() -> sqlite3.Connection:
-    global _conn  # noqa: PLW0603 - one connection for the process
+    global _conn
     if _conn is None:
         path = os.environ["FLOOR_DATABASE"]
         _conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)

@@ -33,7 +33,7 @@ from bench.uncached import measure
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PORT = int(os.environ.get("BENCH_FLOOR_PORT", "18310"))
-DATASETTE = os.environ.get("BENCH_DATASETTE", "/tmp/dsvenv/bin/datasette")  # noqa: S108
+DATASETTE = os.environ.get("BENCH_DATASETTE", "/tmp/dsvenv/bin/datasette")
 FULL_N = int(os.environ.get("BENCH_FULL_N", "20"))
 
 # Datasette's SQL view: the API's page SQL, a distinct ally, year and page size per request.
@@ -61,10 +61,16 @@ end
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def datasette(database: Path, port: int) -> Iterator[bool]:
+def datasette(database: Path, port: int) -> Iterator[int | None]:
     if not Path(DATASETTE).exists() and not shutil.which(DATASETTE):
-        yield False
+        yield None
         return
     proc = subprocess.Popen(
         [*_pinned("0"), DATASETTE, "serve", "--immutable", str(database), "--port", str(port)],
@@ -73,7 +79,7 @@ def datasette(database: Path, port: int) -> Iterator[bool]:
     )
     try:
         wait_ready(port, "/-/versions.json")
-        yield True
+        yield proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -90,25 +96,25 @@ def main() -> None:
         database = seeded(Path(tmp))
         ds_lua = Path(tmp) / "datasette.lua"
         ds_lua.write_text(DATASETTE_LUA)
-        api_env = server_env(
-            NATO_DATABASE_URL=f"sqlite:///{database}", NATO_CACHE_MAX_BYTES="0"
-        )
+        api_env = server_env(NATO_DATABASE_URL=f"sqlite:///{database}", NATO_CACHE_MAX_BYTES="0")
         floor_env = server_env(FLOOR_DATABASE=str(database))
         path = "/v1/observations?ally=POL&year=2020&limit=1"
         runs: dict[str, list[Load]] = {"api": [], "floor": [], "datasette": []}
+        cpu: dict[str, list[float]] = {"api": [], "floor": [], "datasette": []}
         with (
-            server("app.main:create_asgi", PORT, env=api_env),
-            server("bench.floor:app", PORT + 1, env=floor_env),
-            datasette(database, PORT + 2) as has_datasette,
+            server("app.main:create_asgi", PORT, env=api_env) as api,
+            server("bench.floor:app", PORT + 1, env=floor_env) as floor,
+            datasette(database, PORT + 2) as datasette_pid,
         ):
-            targets = [("api", PORT, lua), ("floor", PORT + 1, lua)]
-            if has_datasette:
-                targets.append(("datasette", PORT + 2, ds_lua))
+            targets = [("api", PORT, lua, api.pid), ("floor", PORT + 1, lua, floor.pid)]
+            if datasette_pid is not None:
+                targets.append(("datasette", PORT + 2, ds_lua, datasette_pid))
             print(f"distinct uncached queries, wrk -c32 -d{DURATION}s, {ROUNDS} rounds", flush=True)
             for round_ in range(ROUNDS):
-                for name, port, script in targets:
+                for name, port, script, pid in targets:
                     start_load = _load()
                     url = "/" if name == "datasette" else path
+                    used = cpu_seconds(pid)
                     load = wrk(
                         binary,
                         port,
@@ -118,14 +124,20 @@ def main() -> None:
                         script_args=(str(round_ * 97),),
                     )
                     runs[name].append(load)
+                    # CPU per answer: what contention on a shared machine changes least.
+                    ms = 1000 * (cpu_seconds(pid) - used) / max(load.rps * DURATION, 1)
+                    cpu[name].append(ms)
                     print(
                         f"  round {round_ + 1} {name:9} {load.rps:8.0f} req/s p50 "
                         f"{load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms non-2xx {load.errors}"
+                        f" CPU {ms:5.2f} ms/request"
                         f"  (load average at start {start_load})",
                         flush=True,
                     )
             medians = {k: statistics.median(r.rps for r in v) for k, v in runs.items() if v}
             print("median req/s: " + ", ".join(f"{k} {v:.0f}" for k, v in medians.items()))
+            per = {k: statistics.median(v) for k, v in cpu.items() if v}
+            print("median CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
             print(f"API/floor {medians['api'] / medians['floor']:.2f}x", end="")
             if "datasette" in medians:
                 print(f", API/datasette {medians['api'] / medians['datasette']:.2f}x", end="")

@@ -35,7 +35,7 @@ from bench.uncached import measure
 
 PORT = int(os.environ.get("BENCH_PROFILE_PORT", "18330"))
 SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "8"))
-PYSPY = os.environ.get("BENCH_PYSPY") or shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"  # noqa: S108
+PYSPY = os.environ.get("BENCH_PYSPY") or shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
 
 # (layer, pattern on the frame's file path), first match wins.
 # py-spy names files relative to their sys.path entry (sqlalchemy/engine/default.py).
@@ -53,8 +53,10 @@ IDLE = re.compile(r"^(Condition\.wait|Event\.wait|Queue\.get|_worker) ")
 # The event loop's own frame: uvloop and httptools are C, so their work (and an epoll wait)
 # shows as this frame alone.
 LOOP = re.compile(r"^Runner\.run \(asyncio/runners\.py")
-SQLITE = re.compile(r"^(\w+\.)?(do_execute|do_execute_no_params|fetchall|fetchone|_fetchall_impl|"
-                    r"_fetchone_impl|_fetchmany_impl|fetchmany) \(.*sqlalchemy/engine/")
+SQLITE = re.compile(
+    r"^(\w+\.)?(do_execute|do_execute_no_params|fetchall|fetchone|_fetchall_impl|"
+    r"_fetchone_impl|_fetchmany_impl|fetchmany) \(.*sqlalchemy/engine/"
+)
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^:()]*)(:\d+)?\)$")
 
 
@@ -94,8 +96,21 @@ def summarise(raw: Path, title: str) -> None:
 
 
 def record(pid: int, out: Path, seconds: int) -> subprocess.Popen[bytes]:
-    command = [PYSPY, "record", "-p", str(pid), "-r", "500", "-d", str(seconds), "--format",
-               "raw", "-o", str(out), "--nonblocking"]
+    command = [
+        PYSPY,
+        "record",
+        "-p",
+        str(pid),
+        "-r",
+        "500",
+        "-d",
+        str(seconds),
+        "--format",
+        "raw",
+        "-o",
+        str(out),
+        "--nonblocking",
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -111,8 +126,13 @@ def main() -> None:
             raw = Path(tmp) / "distinct.txt"
             spy = record(pid, raw, SECONDS)
             time.sleep(0.5)
-            load = wrk(binary, PORT, "/v1/observations?ally=POL&year=2020&limit=1",
-                       seconds=SECONDS - 1, script=ROOT / "bench" / "distinct.lua")
+            load = wrk(
+                binary,
+                PORT,
+                "/v1/observations?ally=POL&year=2020&limit=1",
+                seconds=SECONDS - 1,
+                script=ROOT / "bench" / "distinct.lua",
+            )
             _wait(spy)
             print(f"distinct: {load.rps:.0f} req/s during the recording (sampling slows it)")
             summarise(raw, "one uncached distinct request (wrk -c32, bench/distinct.lua)")
@@ -128,7 +148,9 @@ def main() -> None:
                 count += 1
             stop.set()
             _wait(spy)
-            print(f"\nfull table: {count} GET /v1/observations.csv (with warm-ups) in the recording")
+            print(
+                f"\nfull table: {count} GET /v1/observations.csv (with warm-ups) in the recording"
+            )
             summarise(raw, "the full-table CSV (/v1/observations.csv, sequential)")
 
 

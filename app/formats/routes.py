@@ -4,7 +4,7 @@ collection route with its one-format twins (`/v1/observations.csv`), and page li
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -29,7 +29,7 @@ _FORMAT_HELP = (
 )
 
 
-def get_format(
+async def get_format(
     request: Request,
     format: Annotated[Format | None, Query(description=_FORMAT_HELP)] = None,
 ) -> Format:
@@ -42,11 +42,11 @@ def get_format(
     return negotiate(request.headers.get("accept"), format)
 
 
-def only(fmt: Format) -> Callable[[Request], Format]:
+def only(fmt: Format) -> Callable[[Request], Awaitable[Format]]:
     """The dependency of a resource available in `fmt` alone: any `format=` or Accept that
     excludes it is a 406 (`format` is accepted on every route, app/deps.py)."""
 
-    def get_only(request: Request) -> Format:
+    async def get_only(request: Request) -> Format:
         return negotiate(request.headers.get("accept"), request.query_params.get("format"), (fmt,))
 
     get_only.__name__ = f"get_{fmt.value}_only"

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from app.deps import EditionRuleDep, SessionDep
+from app.deps import EditionRuleDep, SessionDep, run_reads
 from app.errors import problem_responses
 from app.figures import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
 from app.formats import (
+    Format,
     FormatDep,
     JsonOnlyDep,
     collection_get,
@@ -73,7 +74,7 @@ def get_ally(session: SessionDep, ally: AllyCode, _fmt: JsonOnlyDep) -> AllyRead
     summary="One ally's figures",
     responses={**csv_responses(OBSERVATIONS_CSV), **problem_responses(400, 404, 406, 422, 503)},
 )
-def list_ally_series(
+async def list_ally_series(
     request: Request,
     session: SessionDep,
     ally: AllyCode,
@@ -82,13 +83,17 @@ def list_ally_series(
     fmt: FormatDep,
 ) -> Response:
     """The figures of one ally, filtered, sorted and paginated exactly like /v1/observations."""
-    iso3 = get_ally_iso3(session, ally)
-    return figures_response(
-        request,
-        session,
-        rule=rule,
-        allies=[iso3],
-        filters=filters,
-        fmt=fmt,
-        filename=f"{iso3.lower()}-series",
-    )
+
+    def answer() -> Response:
+        iso3 = get_ally_iso3(session, ally)
+        return figures_response(
+            request,
+            session,
+            rule=rule,
+            allies=[iso3],
+            filters=filters,
+            fmt=fmt,
+            filename=f"{iso3.lower()}-series",
+        )
+
+    return await run_reads(request, answer, bounded=fmt is Format.json)

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.deps import EditionRuleDep, SessionDep
+from app.deps import EditionRuleDep, SessionDep, run_reads
 from app.errors import problem_responses
 from app.figures import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
-from app.formats import FormatDep, collection_get, csv_responses
+from app.formats import Format, FormatDep, collection_get, csv_responses
 from app.queries.lookups import ally_filter
 from app.schemas.observations import ObservationPage
 
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["observations"])
     summary="Per-ally figures, filtered and paginated",
     responses={**csv_responses(OBSERVATIONS_CSV), **problem_responses(400, 406, 422, 503)},
 )
-def list_observations(
+async def list_observations(
     request: Request,
     session: SessionDep,
     rule: EditionRuleDep,
@@ -40,12 +40,16 @@ def list_observations(
 ) -> Response:
     """One item per published figure, each with its own edition and source; follow `next`
     (or the Link header) to walk every page."""
-    return figures_response(
-        request,
-        session,
-        rule=rule,
-        allies=ally_filter(session, ally),
-        filters=filters,
-        fmt=fmt,
-        filename="observations",
-    )
+
+    def answer() -> Response:
+        return figures_response(
+            request,
+            session,
+            rule=rule,
+            allies=ally_filter(session, ally),
+            filters=filters,
+            fmt=fmt,
+            filename="observations",
+        )
+
+    return await run_reads(request, answer, bounded=fmt is Format.json)
