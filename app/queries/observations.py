@@ -87,17 +87,15 @@ def select_observations(
     check_years(year, year_from, year_to)
     order = tuple(parse_sort(sort))
     params: dict[str, Any] = rule_parameters(rule)
-    if allies:
-        params["allies"] = list(allies)
-    if indicators:
-        params["indicators"] = list(indicators)
+    params.update(_listed("ally", allies))
+    params.update(_listed("indicator", indicators))
     for name, value in (("year", year), ("year_from", year_from), ("year_to", year_to)):
         if value is not None:
             params[name] = value
     count, page = _statements(
         rule.mode,
-        bool(allies),
-        bool(indicators),
+        len(allies),
+        len(indicators),
         tuple(name for name in ("year", "year_from", "year_to") if name in params),
         is_estimate,
         order,
@@ -112,6 +110,10 @@ def select_observations(
     if limit is not None:
         params["limit"] = limit
     return conn.execute(page, params).all(), total
+
+
+def _listed(name: str, values: Sequence[str]) -> dict[str, str]:
+    return {f"{name}_{i}": value for i, value in enumerate(values)}
 
 
 _o = Observation.__table__.c
@@ -137,8 +139,8 @@ COLUMNS = tuple(column.name for column in _COLUMNS)
 @functools.lru_cache(maxsize=512)
 def _statements(
     mode: str,
-    allies: bool,
-    indicators: bool,
+    allies: int,
+    indicators: int,
     years: tuple[str, ...],
     is_estimate: bool | None,
     order: tuple[tuple[str, bool], ...],
@@ -150,10 +152,14 @@ def _statements(
     are the one free part of a shape."""
     o = Observation.__table__
     where: list[ColumnElement[bool]] = [in_force_template(mode, _o)]
+    # One bound parameter per listed value (`IN (?, ?)`), not an expanding one, whose SQL
+    # is rewritten on every execution: the number of values is part of the shape.
     if allies:
-        where.append(o.c.ally_iso3.in_(bindparam("allies", expanding=True)))
+        where.append(o.c.ally_iso3.in_([bindparam(f"ally_{i}") for i in range(allies)]))
     if indicators:
-        where.append(o.c.indicator_id.in_(bindparam("indicators", expanding=True)))
+        where.append(
+            o.c.indicator_id.in_([bindparam(f"indicator_{i}") for i in range(indicators)])
+        )
     if "year" in years:
         where.append(o.c.year == bindparam("year"))
     if "year_from" in years:
