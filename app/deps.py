@@ -53,6 +53,9 @@ class SessionGate:
         self.close_inline = bind is not None and bind.dialect.name == "sqlite"
 
     async def acquire(self) -> None:
+        if not self._slots.locked():  # a free slot: taken at once, no timer to arm
+            await self._slots.acquire()
+            return
         try:
             async with asyncio.timeout(self.wait_seconds):
                 await self._slots.acquire()
@@ -285,6 +288,16 @@ async def check_request_shape(request: Request) -> None:
 
 
 ShapeDep = Depends(check_request_shape)
+
+
+async def check_request(request: Request) -> None:
+    """The global checks of every route, in one dependency (each one FastAPI resolves costs
+    about as much as a query on this data): unknown parameters, then the request's shape."""
+    await reject_unknown_parameters(request)
+    await check_request_shape(request)
+
+
+RequestChecksDep = Depends(check_request)
 
 
 class PathwayParameters:

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, renewable, sqlite_path
-from app.deps import GuardDep, SessionGate, ShapeDep
+from app.deps import RequestChecksDep, SessionGate
 from app.edge.cache import ResponseCache
 from app.edge.cors import Cors
 from app.edge.front import FrontDoor
@@ -222,7 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=_operation_id,
-        dependencies=[GuardDep, ShapeDep],
+        dependencies=[RequestChecksDep],
         # Every operation can meet the global guards (unknown parameters, Accept, a body,
         # the URL's length), the server's limits on headers and connections (app/server.py)
         # and a busy or unavailable database.

@@ -79,7 +79,7 @@ def summarise(raw: Path, title: str) -> None:
     leaves: collections.Counter[str] = collections.Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
+        if not stack or not count.isdigit():
             continue
         frames = [f for f in stack.split(";") if not f.startswith(("thread (", "process "))]
         if frames and IDLE.match(frames[-1]):

@@ -157,9 +157,7 @@ def _statements(
     if allies:
         where.append(o.c.ally_iso3.in_([bindparam(f"ally_{i}") for i in range(allies)]))
     if indicators:
-        where.append(
-            o.c.indicator_id.in_([bindparam(f"indicator_{i}") for i in range(indicators)])
-        )
+        where.append(o.c.indicator_id.in_([bindparam(f"indicator_{i}") for i in range(indicators)]))
     if "year" in years:
         where.append(o.c.year == bindparam("year"))
     if "year_from" in years:
