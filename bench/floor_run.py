@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bench.attacks import seeded
 from bench.run import ROOT, Load, _pinned, ensure_wrk, server, server_env, wait_ready, wrk
-from bench.uncached import measure
+from bench.uncached import WARM_UP, measure
 
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -145,14 +145,20 @@ def main() -> None:
             print(f"full tables, 1 client, sequential, p50 / p99 of {FULL_N}", flush=True)
             print(f"  (load average at start {_load()})")
             full = [
-                ("api", PORT, "/v1/observations.csv"),
-                ("api", PORT, "/v1/observations.ndjson"),
-                ("api", PORT, "/v1/observations.xlsx"),
-                ("floor", PORT + 1, "/v1/observations.csv"),
+                ("api", PORT, "/v1/observations.csv", api.pid),
+                ("api", PORT, "/v1/observations.ndjson", api.pid),
+                ("api", PORT, "/v1/observations.xlsx", api.pid),
+                ("floor", PORT + 1, "/v1/observations.csv", floor.pid),
             ]
-            for name, port, url in full:
+            for name, port, url, pid in full:
+                used = cpu_seconds(pid)
                 (t,) = measure(port, [url], FULL_N)
-                print(f"  {name:6} {url:26} {t.p50_ms:8.2f} ms / {t.p99_ms:8.2f} ms", flush=True)
+                ms = 1000 * (cpu_seconds(pid) - used) / (FULL_N + WARM_UP)
+                print(
+                    f"  {name:6} {url:26} {t.p50_ms:8.2f} ms / {t.p99_ms:8.2f} ms, "
+                    f"server CPU {ms:7.2f} ms/request",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import time
+import zipfile
 from typing import Any
 
 import httpx
@@ -14,9 +15,11 @@ import openpyxl
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from app.config import Settings
-from app.formats.xlsx import XLSX_TYPE, sheet_name
+from app.formats.tabular import Plain
+from app.formats.xlsx import XLSX_TYPE, About, sheet_name, write_workbook
 from app.main import create_asgi
 from tests.conftest import data_rows
 
@@ -196,3 +199,65 @@ def test_the_same_rows_make_the_same_bytes_on_every_replica(settings: Settings) 
             bodies.append(client.get("/v1/allies.xlsx").content)
         time.sleep(1.1)  # past the second a time stamp would show
     assert bodies[0] == bodies[1]
+
+
+class _Tricky(BaseModel):
+    text: str | None
+    number: float | None
+    count: int
+    flag: bool
+    day: dt.date
+    moment: dt.datetime
+    edition: str
+    source: str
+
+
+TRICKY = [
+    (
+        " leading",
+        1.5,
+        1,
+        True,
+        dt.date(2024, 6, 17),
+        dt.datetime(2024, 6, 17, 9, 30),
+        "2024-06",
+        "a",
+    ),
+    ('a & b < c > d "q"', None, 2, False, dt.date(1999, 1, 1), dt.datetime(2000, 1, 1), "x", "b"),
+    (
+        "ctl\x01char _x0041_ tab\tend ",
+        15.161892741174018,
+        3,
+        True,
+        dt.date(2026, 7, 10),
+        dt.datetime(2026, 7, 10, 23, 59, 59),
+        "y",
+        "c",
+    ),
+    ("<r>not rich</r>", 0.0, 4, False, dt.date(2014, 1, 1), dt.datetime(2014, 1, 1), "x", "a"),
+    (None, -2.0, 5, True, dt.date(2020, 2, 29), dt.datetime(2020, 2, 29), "", "d"),
+    ("line\nbreak", 1e-05, 6, False, dt.date(2020, 3, 1), dt.datetime(2020, 3, 1), "x", "e"),
+]
+
+
+def test_plain_rows_make_the_same_workbook_as_items() -> None:
+    """Rows written straight from their tuples (formats.Plain, the figures' path) give the
+    bytes that rows made into items give, whatever the text (escapes, spaces, control
+    characters), the number, the date or the boolean."""
+    about = About("t", "v", dt.datetime(2026, 1, 1), [], [], "cite", "licence")
+    seen: list[tuple[set[str], set[str]]] = []
+
+    def book(rows: Any) -> dict[str, bytes]:
+        out = io.BytesIO()
+
+        def describe(editions: set[str], sources: set[str]) -> About:
+            seen.append((editions, sources))
+            return about
+
+        write_workbook(out, sheet="items", model=_Tricky, rows=rows, describe=describe)
+        with zipfile.ZipFile(out) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+
+    items = [_Tricky(**dict(zip(_Tricky.model_fields, row, strict=True))) for row in TRICKY]
+    assert book(Plain(TRICKY, _Tricky)) == book(items)
+    assert seen[0] == seen[1] == ({"2024-06", "x", "y", ""}, {"a", "b", "c", "d", "e"})
