@@ -35,6 +35,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PORT = int(os.environ.get("BENCH_FLOOR_PORT", "18310"))
 DATASETTE = os.environ.get("BENCH_DATASETTE", "/tmp/dsvenv/bin/datasette")
 FULL_N = int(os.environ.get("BENCH_FULL_N", "20"))
+# Another tree's API beside this one, in the same run (e.g. a worktree of the commit before
+# a change): BENCH_BASELINE=/path/to/tree; its lines are labelled "baseline".
+BASELINE = os.environ.get("BENCH_BASELINE")
 
 # Datasette's SQL view: the API's page SQL, a distinct ally, year and page size per request.
 DATASETTE_LUA = """
@@ -85,6 +88,18 @@ def datasette(database: Path, port: int) -> Iterator[int | None]:
         proc.wait(timeout=15)
 
 
+@contextlib.contextmanager
+def baseline(env: dict[str, str], port: int) -> Iterator[int | None]:
+    if not BASELINE:
+        yield None
+        return
+    tree = Path(BASELINE).resolve()
+    with server(
+        "app.main:create_asgi", port, env={**env, "PYTHONPATH": str(tree)}, cwd=tree
+    ) as proc:
+        yield proc.pid
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -100,15 +115,19 @@ def main() -> None:
         floor_env = server_env(FLOOR_DATABASE=str(database))
         path = "/v1/observations?ally=POL&year=2020&limit=1"
         runs: dict[str, list[Load]] = {"api": [], "floor": [], "datasette": []}
-        cpu: dict[str, list[float]] = {"api": [], "floor": [], "datasette": []}
+        cpu: dict[str, list[float]] = {"api": [], "floor": [], "datasette": [], "baseline": []}
+        runs["baseline"] = []
         with (
             server("app.main:create_asgi", PORT, env=api_env) as api,
             server("bench.floor:app", PORT + 1, env=floor_env) as floor,
             datasette(database, PORT + 2) as datasette_pid,
+            baseline(api_env, PORT + 3) as baseline_pid,
         ):
             targets = [("api", PORT, lua, api.pid), ("floor", PORT + 1, lua, floor.pid)]
             if datasette_pid is not None:
                 targets.append(("datasette", PORT + 2, ds_lua, datasette_pid))
+            if baseline_pid is not None:
+                targets.insert(1, ("baseline", PORT + 3, lua, baseline_pid))
             print(f"distinct uncached queries, wrk -c32 -d{DURATION}s, {ROUNDS} rounds", flush=True)
             for round_ in range(ROUNDS):
                 for name, port, script, pid in targets:
@@ -139,17 +158,23 @@ def main() -> None:
             per = {k: statistics.median(v) for k, v in cpu.items() if v}
             print("median CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
             print(f"API/floor {medians['api'] / medians['floor']:.2f}x", end="")
+            if "baseline" in medians:
+                print(f", API/baseline {medians['api'] / medians['baseline']:.2f}x", end="")
             if "datasette" in medians:
                 print(f", API/datasette {medians['api'] / medians['datasette']:.2f}x", end="")
             print(flush=True)
             print(f"full tables, 1 client, sequential, p50 / p99 of {FULL_N}", flush=True)
             print(f"  (load average at start {_load()})")
             full = [
-                ("api", PORT, "/v1/observations.csv", api.pid),
-                ("api", PORT, "/v1/observations.ndjson", api.pid),
-                ("api", PORT, "/v1/observations.xlsx", api.pid),
-                ("floor", PORT + 1, "/v1/observations.csv", floor.pid),
+                (name, port, f"/v1/observations.{suffix}", pid)
+                for name, port, pid in (
+                    ("api", PORT, api.pid),
+                    ("baseline", PORT + 3, baseline_pid),
+                )
+                if pid is not None
+                for suffix in ("csv", "ndjson", "xlsx")
             ]
+            full.append(("floor", PORT + 1, "/v1/observations.csv", floor.pid))
             for name, port, url, pid in full:
                 used = cpu_seconds(pid)
                 (t,) = measure(port, [url], FULL_N)
