@@ -18,11 +18,13 @@ ports (default 18310). Figures, never assertions.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +100,52 @@ def baseline(env: dict[str, str], port: int) -> Iterator[int | None]:
         "app.main:create_asgi", port, env={**env, "PYTHONPATH": str(tree)}, cwd=tree
     ) as proc:
         yield proc.pid
+
+
+def _distinct(port: int, start: int, n: int = 100) -> float:
+    """Mean ms of `n` sequential requests, each a query no earlier one asked."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    allies = ("ALB", "BEL", "CAN", "DEU", "FRA", "POL", "USA", "TUR")
+    started = time.perf_counter()
+    try:
+        for i in range(start, start + n):
+            url = f"/v1/observations?ally={allies[i % 8]}&year={2014 + i % 12}&limit={1 + i}"
+            conn.request("GET", url)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status}")
+    finally:
+        conn.close()
+    return (time.perf_counter() - started) * 1000 / n
+
+
+def after_reseed(servers: list[tuple[str, int]], database: Path) -> None:
+    """For each server, the first 100 distinct requests after a re-seed that changes the
+    dataset version (one figure fewer, then back: new keys, new connections) against 100 in
+    steady state, one client."""
+    from app.db import make_engine
+    from bench.attacks import DATA
+    from seed.loader import load
+
+    smaller = Path(tempfile.mkdtemp(prefix="bench-floor-data-"))
+    shutil.copytree(DATA, smaller, dirs_exist_ok=True)
+    lines = (DATA / "observations.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("share_gdp,USA,2014,")]
+    (smaller / "observations.csv").write_text("".join(kept), encoding="utf-8")
+    for (name, port), data in zip(servers, (smaller, DATA) * len(servers), strict=False):
+        _distinct(port, 0)
+        steady = _distinct(port, 100)
+        writer = make_engine(f"sqlite:///{database}")
+        load(writer, data)
+        writer.dispose()
+        first = _distinct(port, 200)
+        print(
+            f"after a re-seed (new version), {name}: first 100 distinct requests "
+            f"{first:.2f} ms each, steady state {steady:.2f} ms ({first / steady:.2f}x)",
+            flush=True,
+        )
+    shutil.rmtree(smaller)
 
 
 def _load() -> str:
@@ -184,6 +232,9 @@ def main() -> None:
                     f"server CPU {ms:7.2f} ms/request",
                     flush=True,
                 )
+            after_reseed(
+                [("api", PORT)] + ([("baseline", PORT + 3)] if baseline_pid else []), database
+            )
 
 
 if __name__ == "__main__":
