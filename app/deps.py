@@ -74,9 +74,10 @@ T = TypeVar("T")
 
 async def run_reads(request: Request, work: Callable[[], T], *, bounded: bool) -> T:
     """Run a handler's database work: on the event loop when the database is SQLite and the
-    work `bounded` (a page of at most 1,000 rows: a fraction of a millisecond of reads in
-    the process), else in one worker thread (PostgreSQL's round trips; whole tables). A
-    thread hop cost more than the reads it moved (issue 22, bench/profile.py)."""
+    caller knows the work `bounded` (reads in the process of about a millisecond at most,
+    e.g. a page of one ally's figures), else in one worker thread (PostgreSQL's round
+    trips; whole tables, large sorts). For small reads a thread hop cost more than the reads
+    it moved (issue 22, bench/profile.py)."""
     gate: SessionGate = request.app.state.sessions
     if bounded and gate.close_inline:
         return work()

@@ -52,4 +52,8 @@ async def list_observations(
             filename="observations",
         )
 
-    return await run_reads(request, answer, bounded=fmt is Format.json)
+    # Bounded: a JSON page of the figures of some allies or indicators (a few hundred to count
+    # and sort: at most about a millisecond); a page of a year or of the whole table sorts
+    # thousands (4 to 13 ms), in a worker thread, not on the event loop.
+    narrowed = bool(ally or filters.indicator)
+    return await run_reads(request, answer, bounded=fmt is Format.json and narrowed)
