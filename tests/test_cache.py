@@ -557,3 +557,30 @@ def test_routes_declare_pinned_answers(client: TestClient) -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "immutable" not in response.headers["cache-control"], path
+
+
+def test_a_reseed_changes_the_keys_the_next_request_checks(
+    scratch_url: str, data_copy: Path
+) -> None:
+    """The natural keys are kept per dataset version (app/queries/keys.py): a re-seed that
+    renames an ally is seen by the very next request, in its checks and in its answer."""
+    upgrade(scratch_url)
+    writer = make_engine(scratch_url)
+    load(writer, data_copy)
+    settings = Settings(database_url=scratch_url, cache_version_check_seconds=0)
+    with TestClient(create_asgi(settings)) as http:
+        assert http.get("/v1/observations?ally=PL&year=2024").status_code == 200
+        names = {i["ally"]: i["name"] for i in http.get("/v1/pathways").json()["items"]}
+        assert names["POL"] == "Poland"
+        allies = data_copy / "allies.csv"
+        text = allies.read_text(encoding="utf-8")
+        line = "POL,PL,616,Poland,Poland,"
+        assert text.count(line) == 1
+        allies.write_text(text.replace(line, "POL,PL,616,Polska,Poland,"), encoding="utf-8")
+        load(writer, data_copy)
+        names = {i["ally"]: i["name"] for i in http.get("/v1/pathways").json()["items"]}
+        assert names["POL"] == "Polska"
+        refused = http.get("/v1/observations?ally=polska")
+        assert refused.status_code == 422
+        assert "Did you mean: POL?" in refused.json()["detail"]
+    writer.dispose()
