@@ -18,6 +18,7 @@ import datetime as dt
 import threading
 import weakref
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
@@ -57,7 +58,20 @@ _LOCK = threading.Lock()
 
 def keys(session: Session) -> Keys:
     """The keys of the dataset version `session` reads (its read transaction begins here
-    when it has not yet)."""
+    when it has not yet). Read once per read transaction: one snapshot, one version."""
+    memo = session.info.get(_INFO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return cast(Keys, memo[1])
+    found = _keys(session)
+    session.info[_INFO] = (session.get_transaction(), found)
+    return found
+
+
+_INFO = "app.queries.keys"
+
+
+def _keys(session: Session) -> Keys:
     conn = session.connection()
     version = conn.execute(_VERSION).scalar_one_or_none()
     engine = conn.engine
