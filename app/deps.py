@@ -17,11 +17,12 @@ from fastapi import Depends, Query, Request
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from app.analysis.decimals import bounded_decimal
 from app.analysis.editions import EDITION_PATTERN, EditionRule, make_rule
 from app.analysis.pathways import DEFAULT_BY, DEFAULT_PACE_YEARS, DEFAULT_TARGET
 from app.edge.pinned import pin_answer
@@ -315,6 +316,7 @@ class PathwayParameters:
                 "guideline; 5 is measured against core defence expenditure alone).",
                 examples=["3.5"],
             ),
+            AfterValidator(bounded_decimal),
         ] = DEFAULT_TARGET,
         by: Annotated[
             int,

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.analysis.compliance import ICELAND, ComplianceRule, Figure, Membership, classify
-from app.analysis.decimals import decimal_text, number_or_none
+from app.analysis.decimals import bounded_decimal, decimal_text, number_or_none
 from app.analysis.editions import EditionRule
 from app.errors import BadRequest
 
@@ -26,18 +26,12 @@ from app.errors import BadRequest
 EditionInfo = tuple[str, dt.date, str]
 
 
-MAX_DECIMALS = 12
-
-
 def at_most_12_decimals(value: Decimal | None) -> Decimal | None:
-    """A claimed value's check (a validator of /v1/claims/check and the MCP tool): its
-    decimals set the precision of the comparison, and more than any published figure carries
-    is refused (1e-28 overflowed the exact decimal context: a 500, issue 12). By exponent, so
-    0E-30 (zero with 30 decimals) counts its decimals too."""
-    exponent = value.as_tuple().exponent if value is not None else 0
-    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise ValueError(f"give at most {MAX_DECIMALS} decimals")
-    return value
+    """A claimed value's check (a validator of the MCP tool; /v1/claims/check applies the
+    same): its decimals set the precision of the comparison, and more than any published
+    figure carries is refused (1e-28 overflowed the exact decimal context: a 500, issue 12),
+    as is a number of more digits than any figure (issue 23): `decimals.bounded_decimal`."""
+    return bounded_decimal(value)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import AfterValidator
 from starlette.responses import Response
 
+from app.analysis.decimals import bounded_decimal
 from app.charts import layout
 from app.charts import svg as charts
 from app.charts.text import TEXTS, ChartText, Lang
@@ -40,6 +42,7 @@ Threshold = Annotated[
         "at or above it (exact decimal comparison).",
         examples=["2.0"],
     ),
+    AfterValidator(bounded_decimal),
 ]
 SvgFormat = Annotated[
     Literal["svg"] | None, Query(description="Only `svg` (the default) is available.")
@@ -134,6 +137,7 @@ def get_ally_chart(
             description="Draw a reference line at this value (e.g. 2.0 for share_gdp).",
             examples=["2.0"],
         ),
+        AfterValidator(bounded_decimal),
     ] = None,
     format: SvgFormat = None,
     lang: LangQuery = "en",

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 from starlette.responses import Response
 
-from app.analysis.claims import at_most_12_decimals
 from app.analysis.compliance import Basis
+from app.analysis.decimals import bounded_decimal
 from app.deps import SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_get, collection_response
@@ -47,7 +47,7 @@ def check_claim(
             "most 12 decimals).",
             examples=["3.19"],
         ),
-        AfterValidator(at_most_12_decimals),
+        AfterValidator(bounded_decimal),
     ] = None,
     count: Annotated[
         int | None,
@@ -56,6 +56,7 @@ def check_claim(
     threshold: Annotated[
         Decimal,
         Query(ge=-100, le=100, description="Threshold of a count claim.", examples=["2.0"]),
+        AfterValidator(bounded_decimal),
     ] = Decimal("2"),
     basis: Annotated[Basis, Query(description="Comparison basis of a count claim.")] = (
         Basis.full_precision

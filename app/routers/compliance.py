@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 from starlette.responses import Response
 
 from app.analysis.compliance import Basis
+from app.analysis.decimals import bounded_decimal
 from app.deps import EditionRuleDep, SessionDep
 from app.errors import problem_responses
 from app.formats import FormatDep, collection_get, collection_response
@@ -34,6 +36,7 @@ Threshold = Annotated[
         "equipment_share (required for the others). A value equal to it meets it.",
         examples=["2.0"],
     ),
+    AfterValidator(bounded_decimal),
 ]
 BasisParam = Annotated[
     Basis,

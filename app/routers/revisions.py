@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import AfterValidator
 from starlette.responses import Response
 
 from app.analysis.compliance import Basis
+from app.analysis.decimals import bounded_decimal
 from app.analysis.editions import EDITION_PATTERN
 from app.deps import Limit, Offset, SessionDep
 from app.errors import problem_responses
@@ -91,6 +93,7 @@ def list_revision_changes(
             description="Threshold for `flips` (default: 2.0 for share_gdp, 20 for "
             "equipment_share).",
         ),
+        AfterValidator(bounded_decimal),
     ] = None,
     basis: Annotated[Basis, Query(description="Comparison basis for `flips`.")] = (
         Basis.full_precision
