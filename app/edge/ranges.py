@@ -9,6 +9,10 @@ header of the 200 (ETag, Cache-Control, Vary, Last-Modified, Content-Encoding) b
 Answers too big to store are streamed whole. Hand-written: Starlette supports ranges only in
 FileResponse, for files on disk, and these answers are bytes in memory. One range per
 request; a request for several gets the whole answer, as RFC 9110 14.2 allows.
+
+Parsing never raises (issue 23): a position of more digits than any answer's size is read as
+"past any end" before int() (which refuses 4,300 digits and more), and an If-Range date that
+the email parser cannot make into a datetime, or compare, is a validator that does not match.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import orjson
 from app.edge.representation import Entry, Hit
 
 _UNSATISFIABLE = (-1, -1)
+_FAR_DIGITS = 19
+_FAR = 10**_FAR_DIGITS
 # Headers of the 200 that a 416 leaves out: it describes no representation and is not cached.
 _NOT_IN_416 = frozenset(
     {
@@ -67,17 +73,23 @@ def parse_range(value: bytes, size: int) -> tuple[int, int] | None:
     if not first:  # bytes=-N: the last N bytes
         if not last.isdigit():
             return None
-        length = int(last)
+        length = _position(last)
         return _UNSATISFIABLE if length == 0 or size == 0 else (max(size - length, 0), size)
     if not first.isdigit() or (last and not last.isdigit()):
         return None
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:
         return _UNSATISFIABLE
     return start, min(end, size - 1) + 1
+
+
+def _position(digits: bytes) -> int:
+    """A byte position of ASCII digits; beyond _FAR, _FAR (past the end of any answer)."""
+    digits = digits.lstrip(b"0") or b"0"
+    return int(digits) if len(digits) < _FAR_DIGITS else _FAR
 
 
 def _if_range_holds(if_range: bytes, etag: bytes, ok_headers: list[tuple[bytes, bytes]]) -> bool:
@@ -93,7 +105,8 @@ def _if_range_holds(if_range: bytes, etag: bytes, ok_headers: list[tuple[bytes, 
         return parsedate_to_datetime(value.decode("latin-1")) == parsedate_to_datetime(
             modified.decode("latin-1")
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
+        # Unparsable, or out of datetime's range (year 99999999999): no match.
         return False
 
 

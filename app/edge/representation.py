@@ -182,7 +182,8 @@ def _seconds(http_date: bytes | None) -> int | None:
         return None
     try:
         return int(parsedate_to_datetime(http_date.decode("latin-1")).timestamp())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
+        # Unparsable, or out of datetime's range (year 99999999999): ignored (issue 23).
         return None
 
 
