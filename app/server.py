@@ -16,6 +16,11 @@ deploy/nginx.conf):
 - beyond `max_connections` open connections, a new one is answered 503 with Retry-After
   at once and closed, so it holds no file descriptor.
 
+- a request with more than one Host header, or whose absolute-form target (`GET
+  http://host/path`) names another host than its Host header, is answered 400 in
+  problem+json before it reaches the application (issue 23: the guard, the cache key and
+  Starlette's URLs read different Hosts).
+
 A refusal is closed the way nginx's lingering_close does: the answer, then a half-close
 (FIN), then what the client still sends is read and dropped, for at most `LINGER_SECONDS`
 and `LINGER_BYTES` (a client that goes on sending a flood is cut off at once).
@@ -30,6 +35,7 @@ import http
 from dataclasses import dataclass
 from typing import Any
 
+import httptools
 import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -181,6 +187,8 @@ class GuardedProtocol(HttpToolsProtocol):
             super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        if self._refusal is None and not _one_host(self.url, self.headers):
+            self._refusal = self._answers["host"]
         if self._refusal is not None:
             return
         self._disarm()
@@ -228,8 +236,45 @@ class GuardedProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+_DEFAULT_PORTS = {b"http": b"80", b"https": b"443"}
+
+
+def _one_host(url: bytes, headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request names one host: at most one Host header, and an absolute-form
+    target (RFC 9112 3.2.2) naming the same host and port as it."""
+    hosts = [value for name, value in headers if name == b"host"]
+    if len(hosts) > 1:
+        return False
+    if url[:1] == b"/" or url == b"*":
+        return True
+    try:
+        parsed = httptools.parse_url(url)
+    except httptools.HttpParserInvalidURLError:
+        return True  # uvicorn answers it (400)
+    if parsed.host is None:
+        return True
+    schema = (parsed.schema or b"http").lower()
+    default = _DEFAULT_PORTS.get(schema, b"")
+    port = str(parsed.port).encode() if parsed.port else default
+    if not hosts:
+        return True
+    header = hosts[0].lower()
+    if header.startswith(b"["):  # an IPv6 literal: httptools gives it without brackets
+        name, _, rest = header[1:].partition(b"]")
+        header_port = rest[1:]
+    else:
+        name, _, header_port = header.partition(b":")
+    return (parsed.host.lower().strip(b"[]"), port) == (name, header_port or default)
+
+
 def _answers(limits: ConnectionLimits) -> dict[str, bytes]:
     return {
+        "host": refusal(
+            400,
+            "invalid-host",
+            "The request names more than one host (two Host headers, or a target URL "
+            "naming another host than the Host header); send one.",
+        ),
         "head": refusal(
             431,
             "header-fields-too-large",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from starlette.types import Message, Receive, Scope, Send
 
 from app.edge.cache import ResponseCache
-from app.edge.guards import Limits, reject
+from app.edge.guards import HOST_SYNTAX, Limits, reject
 from app.edge.metrics import Metrics
 from app.edge.representation import VARY
 
@@ -97,8 +97,11 @@ class FrontDoor:
         query: bytes = scope["query_string"]
         rejection = hit = None
         if (
+            # A repeated header (two Hosts?) or a Host of another syntax: the guards decide.
+            len(headers) != len(scope["headers"])
+            or not HOST_SYNTAX.fullmatch(headers.get(b"host", b"-"))
             # Fewer bytes than the parameter limit: fewer parameters too.
-            len(query) >= self._quick_params
+            or len(query) >= self._quick_params
             or len(scope.get("raw_path") or path) + len(query) > self._quick_url
             or not self._quick_host
             or b"content-length" in headers

@@ -1,6 +1,13 @@
 """Request guards: requests refused before routing (URL length, parameter count, Host, body
 of a GET or HEAD, size of a POST body where one is taken).
 
+One Host per request (issue 23): with two Host headers, Starlette's `request.url` read the
+first while the guard and the cache key read the last, so a trusted second Host let an
+untrusted first one into redirects and citations. A request with more than one Host, or a
+Host that is not a host name or address with an optional port, is a 400 here; the server
+(app.server) refuses a Host that disagrees with an absolute-form target. The URLs the API
+writes into bodies and headers start with `base_url`, the one Host this guard let in.
+
 The Host rule is Starlette's TrustedHostMiddleware's (an exact name or "*.domain", compared
 in lower case, without the port), written here rather than reused: that middleware answers
 text/plain and may redirect to www., its host parser is private (starlette._utils), and
@@ -10,6 +17,7 @@ API's one problem+json shape.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Scope
@@ -18,6 +26,10 @@ from app.edge.security import API_HEADERS
 from app.errors import problem
 
 SERVED_METHODS = frozenset({"GET", "HEAD"})
+# A reg-name of letters, digits, dots, hyphens and underscores, an IPv4 address, or an IPv6
+# literal in brackets; an optional port (RFC 9110 7.2, RFC 3986 3.2.2, without the
+# percent-encoded and sub-delimiter forms no DNS name uses).
+HOST_SYNTAX = re.compile(rb"(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,28 @@ def host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+def base_url(scope: Scope) -> str:
+    """This API's root URL as the request reached it (scheme and the one Host the guard let
+    in, else the server's address): the start of every absolute URL the API writes."""
+    host = next((v for n, v in scope["headers"] if n == b"host"), None)
+    if host is not None:
+        authority = host.decode("latin-1").lower()
+    else:
+        server = scope.get("server") or ("localhost", None)
+        authority = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{authority}"
+
+
+def host_problem(scope: Scope) -> str | None:
+    """Why the request's Host is refused (more than one, or not a host), or None."""
+    hosts = [v for n, v in scope["headers"] if n == b"host"]
+    if len(hosts) > 1:
+        return "The request has more than one Host header; send exactly one."
+    if hosts and not HOST_SYNTAX.fullmatch(hosts[0]):
+        return "The Host header is not a host name or address with an optional port."
+    return None
+
+
 def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp | None:
     """A problem+json answer for a request refused before routing, or None to let it in."""
     host = headers.get(b"host")
@@ -71,6 +105,9 @@ def reject(limits: Limits, scope: Scope, headers: dict[bytes, bytes]) -> ASGIApp
             f"Too many query parameters; the limit is {limits.max_query_params}.",
             "bad-request",
         )
+    host_refused = host_problem(scope)
+    if host_refused is not None:
+        return _refuse(scope, 400, "Bad request", host_refused, "invalid-host")
     if not limits.any_host and not host_allowed(
         (host or b"").decode("latin-1"), limits.trusted_hosts
     ):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from app import citation
 from app.deps import SessionDep
+from app.edge.guards import base_url
 from app.edge.pinned import pin_answer
 from app.errors import problem_responses
 from app.queries.citation import select_citation
@@ -78,6 +79,6 @@ def get_citation(
     cited = select_citation(session, edition=edition)
     if edition:
         pin_answer(request.scope)  # an edition's publication never changes
-    body, media_type, filename = citation.render(cited, fmt, base_url=str(request.base_url))
+    body, media_type, filename = citation.render(cited, fmt, base_url=base_url(request.scope))
     disposition = f'inline; filename="{filename}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
