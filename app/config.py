@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         description="A connection that has not sent a whole request head this long after it "
         "opened (or after its previous answer) is closed.",
     )
+    send_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="A connection whose client accepts no bytes of an answer for this long "
+        "(seconds) is dropped; at the connection limit, one stalled longest gives up its slot.",
+    )
     keep_alive_seconds: int = Field(
         default=5, ge=1, description="Idle time after which a keep-alive connection is closed."
     )

@@ -13,8 +13,17 @@ deploy/nginx.conf):
   problem+json, and the connection closed; at most one read chunk (256 KiB) is buffered;
 - a connection that has not sent a complete head `head_timeout` seconds after it opened, or
   after its previous request ended, is closed (no answer: the request is not known yet);
-- beyond `max_connections` open connections, a new one is answered 503 with Retry-After
-  at once and closed, so it holds no file descriptor.
+- a client that accepts no bytes of an answer for `send_timeout` seconds (the write buffer
+  above its high-water mark without shrinking, or an answer left unsent at its end) is
+  dropped (issue 23: there was no send timeout once the head had arrived);
+- beyond `max_connections` open connections, the connection whose client has stalled longest
+  (writing paused for at least `STALL_SECONDS`) is dropped to make room; when none has, the
+  new one is answered 503 with Retry-After at once and closed, so it holds no file
+  descriptor. Stalled readers cannot hold every slot;
+- an answer sent while the request's body is still arriving (a 405 or 413 that the API
+  answers without reading it) is followed by the linger below, not by keep-alive: the
+  client that drips its body is closed (each byte it sent cancelled uvicorn's keep-alive
+  timer).
 
 - a request with more than one Host header, or whose absolute-form target (`GET
   http://host/path`) names another host than its Host header, is answered 400 in
@@ -46,6 +55,7 @@ from app.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS
 
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 1024 * 1024
+STALL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class ConnectionLimits:
     max_headers: int = 100
     head_timeout: float = 10.0
     max_connections: int = 512
+    send_timeout: float = 30.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
@@ -62,6 +73,7 @@ class ConnectionLimits:
             max_headers=settings.max_headers,
             head_timeout=settings.header_timeout_seconds,
             max_connections=settings.max_connections,
+            send_timeout=settings.send_timeout,
         )
 
 
@@ -115,19 +127,44 @@ class GuardedProtocol(HttpToolsProtocol):
         self._heads_done = 0
         self._refusal: bytes | None = None
         self._lingered = 0
+        # The send timeout: since when writing is paused, the timer, the buffer size it saw.
+        self._paused_at: float | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
+        self._send_mark = 0
+        self._message_done = True
 
     # --- connection ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.limits.max_connections:
+        if len(self.connections) > self.limits.max_connections and not self._evict_stalled():
             self._refuse(self._answers["busy"])
             return
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_send_timer()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._paused_at = self.loop.time()
+        self._start_send_timer()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._paused_at = None
+        self._stop_send_timer()
+
+    def on_response_complete(self) -> None:
+        if not self._message_done and self._refusal is None and not self.transport.is_closing():
+            # Answered before its body was read (405, 413): linger, then close.
+            self._refuse(b"")
+        super().on_response_complete()
+        if self.transport.get_write_buffer_size():
+            # The end of the answer is unsent: the client must still take it in time.
+            self._start_send_timer()
 
     def eof_received(self) -> None:
         if self._refusal is not None:  # the client has read the refusal and closed
@@ -161,6 +198,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         self._fields = self._field_bytes = 0
+        self._message_done = False
         self._arm()
         super().on_message_begin()
 
@@ -201,6 +239,7 @@ class GuardedProtocol(HttpToolsProtocol):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._message_done = True
         if self._refusal is None:
             super().on_message_complete()
 
@@ -223,11 +262,47 @@ class GuardedProtocol(HttpToolsProtocol):
         else:
             self._arm()
 
+    def _start_send_timer(self) -> None:
+        if self._send_timer is None:
+            self._send_mark = self.transport.get_write_buffer_size()
+            self._send_timer = self.loop.call_later(self.limits.send_timeout, self._send_check)
+
+    def _stop_send_timer(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _send_check(self) -> None:
+        self._send_timer = None
+        pending = self.transport.get_write_buffer_size()
+        if pending == 0 and self._paused_at is None:
+            return
+        if pending < self._send_mark:  # the client took some bytes: give it another period
+            self._start_send_timer()
+            return
+        self.transport.abort()
+
+    def _evict_stalled(self) -> bool:
+        """Drop the connection stalled longest (writing paused for STALL_SECONDS or more) to
+        make room for a new one; False when none is."""
+        now = self.loop.time()
+        stalled = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedProtocol)
+            and c._paused_at is not None
+            and now - c._paused_at >= STALL_SECONDS
+        ]
+        if not stalled:
+            return False
+        min(stalled, key=lambda c: c._paused_at or now).transport.abort()
+        return True
+
     def _refuse(self, answer: bytes) -> None:
         self._refusal = answer
         self._disarm()
         # An answer to an earlier request may still be on its way: never interleave.
-        if self.cycle is None or self.cycle.response_complete:
+        if answer and (self.cycle is None or self.cycle.response_complete):
             self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()

@@ -77,13 +77,32 @@ _MEMO_MAX = 4096
 _MEMO_MAX_RAW_BYTES = 1024
 
 
+# A stored body is sent in slices of the one stored bytes (memoryviews, never copies), one at
+# a time as the client takes them: a connection that stalls holds at most one slice in its
+# write buffer, not its own copy of the whole answer (issue 23: 11 MB per stalled reader).
+SEND_SLICE = 256 * 1024
+
+
+async def send_body(send: Send, body: bytes) -> None:
+    """The body messages of `body`: one, or memoryview slices of SEND_SLICE bytes."""
+    if len(body) <= SEND_SLICE:
+        await send({"type": "http.response.body", "body": body})
+        return
+    view = memoryview(body)
+    for start in range(0, len(body), SEND_SLICE):
+        stop = start + SEND_SLICE
+        await send(
+            {"type": "http.response.body", "body": view[start:stop], "more_body": stop < len(body)}
+        )
+
+
 async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
     status, headers, body, route = hit
     if route is not None:
         # Outer layers label metrics and logs with the route of the answer.
         scope["route"] = route
     await send({"type": "http.response.start", "status": status, "headers": [*headers]})
-    await send({"type": "http.response.body", "body": body})
+    await send_body(send, body)
 
 
 @dataclass(slots=True)
@@ -322,13 +341,12 @@ class ResponseCache:
                     streaming = True
                     assert start is not None
                     await forward(start)
-                    await forward(
-                        {
-                            "type": "http.response.body",
-                            "body": b"".join(chunks),
-                            "more_body": message.get("more_body", False),
-                        }
-                    )
+                    for chunk in chunks[:-1]:
+                        await forward(
+                            {"type": "http.response.body", "body": chunk, "more_body": True}
+                        )
+                    await forward({**message, "body": chunks[-1]})
+                    chunks.clear()
             else:
                 await send(message)
 

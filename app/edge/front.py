@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from starlette.types import Message, Receive, Scope, Send
 
-from app.edge.cache import ResponseCache
+from app.edge.cache import ResponseCache, send_body
 from app.edge.guards import HOST_SYNTAX, Limits, reject
 from app.edge.metrics import Metrics
 from app.edge.representation import VARY
@@ -120,7 +120,7 @@ class FrontDoor:
                         "headers": [*response_headers, id_header],
                     }
                 )
-                await send({"type": "http.response.body", "body": body})
+                await send_body(send, body)
             finally:
                 label = getattr(route, "path", None) or self._plain_label(path)
                 record = (method, path, label, status, started, time.perf_counter(), request_id)
