@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.citation import OFFERS as CITATION_OFFERS
 from app.config import Settings, get_settings
 from app.db import POOL_CAPACITY, make_engine, make_sessionmaker, renewable, sqlite_path
 from app.deps import RequestChecksDep, SessionGate
@@ -31,6 +32,7 @@ from app.edge.guards import Limits
 from app.edge.metrics import Metrics
 from app.edge.security import SecurityHeaders, html_csp
 from app.errors import install_error_handlers, problem_responses
+from app.formats.registry import FORMATS
 from app.logging import access_logger, configure_logging
 from app.mcp.server import build_server
 from app.mcp.transports import MCP_PATH, http_route
@@ -58,6 +60,11 @@ from app.routers import (
 )
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+# Every representation a route negotiates from Accept: the response cache keys on the part
+# of Accept that meets one of them (app.edge.keys.AcceptKey).
+OFFERS = (*(spec.offer for spec in FORMATS.values()), *CITATION_OFFERS, editions.ATOM, charts.SVG)
+# The routes whose answers write absolute URLs (app.edge.guards.base_url): cached per Host.
+HOST_PATHS = ("/v1/citation",)
 
 DESCRIPTION = """
 Published figures of NATO's defence-expenditure reports and the Secretary General's Annual
@@ -275,7 +282,12 @@ def create_asgi(settings: Settings | None = None) -> ASGIApp:
     cors = Cors(app, settings.cors_origins, post_paths=frozenset({MCP_PATH}))
     read_version, last_modified = _version_reader(app)
     cache = ResponseCache(
-        SecurityHeaders(cors), settings, read_version=read_version, last_modified=last_modified
+        SecurityHeaders(cors),
+        settings,
+        read_version=read_version,
+        last_modified=last_modified,
+        offers=OFFERS,
+        host_paths=HOST_PATHS,
     )
     app.state.metrics.cache_stats = cache.stats
     app.state.metrics.access_log = access_logger(settings)

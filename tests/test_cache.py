@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db import make_engine
 from app.edge.cache import ResponseCache
+from app.edge.guards import base_url
 from app.edge.keys import normalize_query
+from app.edge.negotiation import Offer
 from app.edge.pinned import pin_answer
 from app.edge.representation import compress, etag_matches
 from app.main import create_app, create_asgi
@@ -49,7 +51,8 @@ class Stub:
                 "path": scope["path"],
                 "query": query,
                 "accept": headers.get("accept"),
-                "host": headers.get("host"),
+                # The one way an answer may depend on the Host (app.edge.guards.base_url).
+                "base": base_url(scope) if scope["path"] == "/absolute" else None,
                 "conditional": headers.get("if-none-match"),
                 "encoding_seen": headers.get("accept-encoding"),
                 "pad": "x" * size,
@@ -95,9 +98,18 @@ def version() -> Version:
     return Version()
 
 
-def make_cache(stub: Stub, version: Version, **settings: Any) -> ResponseCache:
+def make_cache(
+    stub: Stub,
+    version: Version,
+    *,
+    offers: list[Offer] | None = None,
+    host_paths: tuple[str, ...] = (),
+    **settings: Any,
+) -> ResponseCache:
     options: dict[str, Any] = {"cache_version_check_seconds": 0, **settings}
-    return ResponseCache(stub, Settings(**options), read_version=version)
+    return ResponseCache(
+        stub, Settings(**options), read_version=version, offers=offers, host_paths=host_paths
+    )
 
 
 @pytest.fixture
@@ -331,10 +343,39 @@ def test_small_bodies_and_compressed_types_are_sent_as_they_are(http: TestClient
     assert not archive.headers["etag"].endswith('-gz"')
 
 
-def test_hosts_are_never_shared(http: TestClient, stub: Stub) -> None:
-    assert http.get("/data", headers={"host": "a.example"}).json()["host"] == "a.example"
-    assert http.get("/data", headers={"host": "b.example"}).json()["host"] == "b.example"
+def test_an_answer_written_with_the_host_is_served_but_never_stored(
+    http: TestClient, stub: Stub
+) -> None:
+    hosts = ["a.example", "b.example", "a.example"]
+    bases = [http.get("/absolute", headers={"host": h}).json()["base"] for h in hosts]
+    assert bases == ["http://a.example", "http://b.example", "http://a.example"]
+    assert len(stub.calls) == 3
+
+
+def test_on_a_host_path_each_host_has_its_entry(stub: Stub, version: Version) -> None:
+    cache = make_cache(stub, version, host_paths=("/absolute",))
+    http = TestClient(cache, headers={"accept-encoding": "identity"})
+    hosts = ["a.example", "b.example", "A.example", "b.example"]
+    bases = [http.get("/absolute", headers={"host": h}).json()["base"] for h in hosts]
+    assert bases == ["http://a.example", "http://b.example", "http://a.example", "http://b.example"]
     assert len(stub.calls) == 2
+
+
+def test_junk_accept_and_host_values_share_one_entry(stub: Stub, version: Version) -> None:
+    # Issue 23: each junk Accept or Host was a fresh render and an entry of its own.
+    offers = [Offer("json", "application/json"), Offer("csv", "text/csv")]
+    http = TestClient(make_cache(stub, version, offers=offers), headers={"accept-encoding": "br"})
+    for i in range(50):
+        junk = {"host": f"h{i}.example", "accept": f"application/json, x/y{i};q=0.9, */*"}
+        assert http.get("/data", headers=junk).status_code == 200
+    assert len(stub.calls) == 1
+    # The same preference written otherwise shares it too; another preference does not.
+    http.get("/data", headers={"accept": "x/z, Application/JSON;q=1, */*;q=0.5, x/w"})
+    assert len(stub.calls) == 1
+    http.get("/data", headers={"accept": "text/csv, application/json"})
+    http.get("/data", headers={"accept": "text/*"})
+    http.get("/data")
+    assert len(stub.calls) == 4
 
 
 # --- invalidation and the byte budget --------------------------------------------------------
@@ -584,3 +625,56 @@ def test_a_reseed_changes_the_keys_the_next_request_checks(
         assert refused.status_code == 422
         assert "Did you mean: POL?" in refused.json()["detail"]
     writer.dispose()
+
+
+def test_every_offer_of_the_api_is_known_to_the_cache_key() -> None:
+    """An Accept range that meets an offer the cache was not told of would be keyed away."""
+    import importlib
+    import pkgutil
+
+    import app
+    from app.main import OFFERS
+
+    found: set[Offer] = set()
+    for module_info in pkgutil.walk_packages(app.__path__, "app."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            values = value if isinstance(value, list | tuple) else [value]
+            found |= {v for v in values if isinstance(v, Offer)}
+    assert found
+    assert found <= set(OFFERS)
+
+
+@pytest.mark.parametrize("size", [10, 1000, 20000])
+def test_the_budget_counts_what_an_entry_really_holds(size: int) -> None:
+    """Issue 23: small entries held 5.5x what the budget counted (orjson's 4 KB buffer behind
+    a 20-byte body, and the headers' objects), so 64 MiB of budget was 350 MB of RSS."""
+    import gc
+    import tracemalloc
+
+    from app.edge.representation import make_entry
+
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"x-content-type-options", b"no")],
+    }
+    store: dict[str, Any] = {}
+    counted = 0
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(2000):
+            body = orjson.dumps({"n": n, "pad": "x" * size})
+            entry = make_entry(
+                start, body, coding="gzip", cache_control=b"public", route=None, last_modified=None
+            )
+            key = repr(("/v1/observations", (("offset", str(n)),), "", "gzip", b"", b""))
+            store[key] = entry
+            counted += entry.size + len(key)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.75 * counted <= held <= counted

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.edge.cache import SEND_SLICE
+from app.edge.representation import SEND_SLICE
 from app.main import create_asgi
 from app.server import LINGER_SECONDS, STALL_SECONDS
 from tests.conftest import running

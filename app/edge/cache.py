@@ -6,10 +6,13 @@ layer wraps the FastAPI application itself and answers repeats from memory: a hi
 enters FastAPI's middleware, routing or validation.
 
 - Key: path; query parameters sorted by name (a repeated parameter keeps its order); the
-  Accept header as sent, spaces and case folded (`?format=` is part of the query; the format
-  it negotiates to differs by route, so it cannot stand in for it); the coding chosen from
-  Accept-Encoding (br, gzip or identity); Host and Origin as CORS sees it (so a trusted-host
-  or CORS answer is never served to another host or origin); the dataset version.
+  media ranges of Accept that meet some offer of the API, in preference order
+  (app.edge.keys.AcceptKey; `?format=` is part of the query; the format it negotiates to
+  differs by route, so it cannot stand in for it); the coding chosen from Accept-Encoding
+  (br, gzip or identity); Origin as CORS sees it (a CORS answer is never served to another
+  origin); the Host, lower-cased, only on `host_paths` (the routes that write absolute URLs,
+  app.edge.guards.base_url): an answer that used the Host elsewhere is served, not stored.
+  Junk Accept and Host values share one entry (issue 23); the dataset version.
 - Stored: answers to GET/HEAD that app.edge.representation.storable allows (200s without
   Set-Cookie, no-store, private or a Vary on other headers). A Range request is answered
   from the same entry, not by `lookup`: the range app.edge.ranges cuts from it, or whole.
@@ -17,7 +20,8 @@ enters FastAPI's middleware, routing or validation.
   of every stored answer), makes a 304. Errors pass through. Probes (/healthz, /readyz,
   /metrics) are never cached. Routes whose body depends on any other request header must
   answer `Cache-Control: no-store`.
-- Budget: an LRU bounded by `cache_max_bytes` (keys, bodies and headers); one entry may take
+- Budget: an LRU bounded by `cache_max_bytes`, counting what each entry holds in memory
+  (keys, bodies, headers and their Python objects: app.edge.representation); one entry may take
   at most a quarter of it. Origin enters the key as CORS sees it (one key for every origin
   when all are allowed, one for all it refuses). A miss for a key being rendered waits for
   that answer (single flight). With a budget of 0 nothing is stored, but ETags, 304 and compression
@@ -40,7 +44,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -48,8 +52,9 @@ from functools import partial
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.edge.keys import Key, RawKey, normalize_query, raw_key
-from app.edge.negotiation import choose_coding
+from app.edge.guards import HOST_USED
+from app.edge.keys import AcceptKey, Key, RawKey, normalize_query, raw_key
+from app.edge.negotiation import Offer, choose_coding
 from app.edge.pinned import IMMUTABLE, PINNED
 from app.edge.ranges import answer_range
 from app.edge.representation import (
@@ -57,6 +62,7 @@ from app.edge.representation import (
     Hit,
     etag_matches,
     make_entry,
+    send_body,
     storable,
     unmodified_since,
 )
@@ -83,25 +89,6 @@ OFFLOAD_BYTES = 64 * 1024
 COMPRESS_THREADS = 2
 _COMPRESSORS = ThreadPoolExecutor(COMPRESS_THREADS, thread_name_prefix="compress")
 _MEMO_MAX_RAW_BYTES = 1024
-
-
-# A stored body is sent in slices of the one stored bytes (memoryviews, never copies), one at
-# a time as the client takes them: a connection that stalls holds at most one slice in its
-# write buffer, not its own copy of the whole answer (issue 23: 11 MB per stalled reader).
-SEND_SLICE = 256 * 1024
-
-
-async def send_body(send: Send, body: bytes) -> None:
-    """The body messages of `body`: one, or memoryview slices of SEND_SLICE bytes."""
-    if len(body) <= SEND_SLICE:
-        await send({"type": "http.response.body", "body": body})
-        return
-    view = memoryview(body)
-    for start in range(0, len(body), SEND_SLICE):
-        stop = start + SEND_SLICE
-        await send(
-            {"type": "http.response.body", "body": view[start:stop], "more_body": stop < len(body)}
-        )
 
 
 async def send_hit(hit: Hit, scope: Scope, send: Send) -> None:
@@ -132,6 +119,8 @@ class ResponseCache:
         *,
         read_version: Callable[[], str | None],
         last_modified: Callable[[str], bytes | None] | None = None,
+        offers: Iterable[Offer] | None = None,
+        host_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.max_bytes = settings.cache_max_bytes
@@ -150,6 +139,8 @@ class ResponseCache:
         # dataset version; 0: the version must be read first (see __call__).
         self._fresh_until = 0.0
         self._keys: dict[RawKey, Key] = {}
+        self._accept_key = AcceptKey(offers)
+        self._host_paths = frozenset(host_paths)
         self._any_origin = "*" in settings.cors_origins
         self._allowed_origins = frozenset(o.encode("latin-1") for o in settings.cors_origins)
         # Answers being rendered, by (dataset version, key): what a miss for the same key
@@ -264,28 +255,33 @@ class ResponseCache:
         self.stats.misses += 1
         flight: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         self._flights[version, key.id] = flight
-        entry = None
+        entry = shared = None
         try:
             entry = await self._fill(scope, receive, send, key.coding, version)
-            if entry is not None and version == self._version:
+            # Rendered with the Host where the key has none: for this request only.
+            shared = None if scope.get(HOST_USED) and not self._host_keyed(scope) else entry
+            if shared is not None and version == self._version:
                 # Not rendered before a re-seed that emptied the store.
-                self._put(key.id, entry)
+                self._put(key.id, shared)
         finally:
             if self._flights.get((version, key.id)) is flight:
                 del self._flights[version, key.id]
             # None (not cacheable, or failed): each waiter renders its own answer.
-            flight.set_result(entry)
+            flight.set_result(shared)
         return entry
+
+    def _host_keyed(self, scope: Scope) -> bool:
+        return scope["path"] in self._host_paths
 
     def _key(self, raw: RawKey) -> Key:
         """The normalized key of a request's raw (path, query, headers), memoised."""
         path, query_string, accept, accept_encoding, host, origin = raw
         query = normalize_query(query_string)
         coding = choose_coding(accept_encoding.decode("latin-1"))
-        # The Accept header itself, not the format it negotiates to: routes negotiate
-        # differently (an SVG chart refuses application/json, a list answers it), so only
-        # the same header may share an answer.
-        media = accept.decode("latin-1").replace(" ", "").lower()
+        # What of Accept meets an offer, not the format it negotiates to: routes negotiate
+        # differently (an SVG chart refuses application/json, a list answers it).
+        media = self._accept_key(accept.decode("latin-1"))
+        host = host.lower() if path in self._host_paths else b""
         # One str: its hash is computed once and cached by the interpreter.
         ident = repr((path, query, media, coding, host, self._origin(origin)))
         key = Key(ident, query, coding)
@@ -365,6 +361,8 @@ class ResponseCache:
             # logs with it, so hand it back from the copy.
             if "route" in inner_scope:
                 scope["route"] = inner_scope["route"]
+            if HOST_USED in inner_scope:
+                scope[HOST_USED] = True
         if streaming or start is None:
             return None
         pinned = bool(inner_scope.get(PINNED))

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 
 from starlette.types import Message, Receive, Scope, Send
 
-from app.edge.cache import ResponseCache, send_body
+from app.edge.cache import ResponseCache
 from app.edge.guards import HOST_SYNTAX, Limits, reject
 from app.edge.metrics import Metrics
-from app.edge.representation import VARY
+from app.edge.representation import VARY, send_body
 
 # An incoming id is reused when it is short and harmless (it ends up in logs and headers).
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")

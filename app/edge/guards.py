@@ -59,9 +59,15 @@ def host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+# The scope key `base_url` sets: the answer depends on the Host (the response cache keys such
+# answers by Host only on the paths it was told of, and stores no other).
+HOST_USED = "nato.host_used"
+
+
 def base_url(scope: Scope) -> str:
     """This API's root URL as the request reached it (scheme and the one Host the guard let
     in, else the server's address): the start of every absolute URL the API writes."""
+    scope[HOST_USED] = True
     host = next((v for n, v in scope["headers"] if n == b"host"), None)
     if host is not None:
         authority = host.decode("latin-1").lower()
