@@ -60,7 +60,8 @@ def answer_range(entry: Entry, headers: dict[bytes, bytes], path: str, head: boo
         (b"content-range", f"bytes {start}-{stop - 1}/{len(body)}".encode()),
         (b"content-length", str(stop - start).encode()),
     ]
-    return (206, part, b"" if head else body[start:stop], route)
+    # A view of the stored body, not a copy per request (issue 23).
+    return (206, part, b"" if head else memoryview(body)[start:stop], route)
 
 
 def parse_range(value: bytes, size: int) -> tuple[int, int] | None:

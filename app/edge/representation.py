@@ -53,7 +53,7 @@ _COMPRESSIBLE = (
 )
 _CODING_SUFFIX = {"br": "-br", "gzip": "-gz", "identity": ""}
 
-Hit = tuple[int, list[tuple[bytes, bytes]], bytes, Any]
+Hit = tuple[int, list[tuple[bytes, bytes]], bytes | memoryview, Any]
 """An answer ready to send: (status, headers, body, route). Outer layers must not change the
 header list in place (it is the stored one)."""
 
@@ -171,7 +171,7 @@ def make_entry(
 SEND_SLICE = 256 * 1024
 
 
-async def send_body(send: Send, body: bytes) -> None:
+async def send_body(send: Send, body: bytes | memoryview) -> None:
     """The body messages of `body`: one, or memoryview slices of SEND_SLICE bytes."""
     if len(body) <= SEND_SLICE:
         await send({"type": "http.response.body", "body": body})
