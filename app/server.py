@@ -16,8 +16,9 @@ deploy/nginx.conf):
 - a client that accepts no bytes of an answer for `send_timeout` seconds (the write buffer
   above its high-water mark without shrinking, or an answer left unsent at its end) is
   dropped (issue 23: there was no send timeout once the head had arrived);
-- beyond `max_connections` open connections, the connection whose client has stalled longest
-  (writing paused for at least `STALL_SECONDS`) is dropped to make room; when none has, the
+- beyond `max_connections` open connections, a connection lingering after its answer, else
+  the one whose client has stalled longest (writing paused for at least `STALL_SECONDS`), is
+  dropped to make room; when none is, the
   new one is answered 503 with Retry-After at once and closed, so it holds no file
   descriptor. Stalled readers cannot hold every slot;
 - an answer sent while the request's body is still arriving (a 405 or 413 that the API
@@ -283,19 +284,26 @@ class GuardedProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _evict_stalled(self) -> bool:
-        """Drop the connection stalled longest (writing paused for STALL_SECONDS or more) to
-        make room for a new one; False when none is."""
+        """Make room for a new connection: close one lingering after its answer (a refusal,
+        or a body the API did not read), else drop the one stalled longest (writing paused
+        for STALL_SECONDS or more); False when there is none."""
         now = self.loop.time()
-        stalled = [
-            c
-            for c in self.connections
-            if isinstance(c, GuardedProtocol)
-            and c._paused_at is not None
-            and now - c._paused_at >= STALL_SECONDS
-        ]
-        if not stalled:
+        lingering: list[GuardedProtocol] = []
+        stalled: list[tuple[float, GuardedProtocol]] = []
+        for conn in self.connections:
+            if not isinstance(conn, GuardedProtocol) or conn is self:
+                continue
+            if conn._refusal is not None:
+                lingering.append(conn)
+                break
+            if conn._paused_at is not None and now - conn._paused_at >= STALL_SECONDS:
+                stalled.append((conn._paused_at, conn))
+        if lingering:
+            lingering[0].transport.abort()
+        elif stalled:
+            min(stalled, key=lambda pair: pair[0])[1].transport.abort()
+        else:
             return False
-        min(stalled, key=lambda c: c._paused_at or now).transport.abort()
         return True
 
     def _refuse(self, answer: bytes) -> None:

@@ -191,3 +191,22 @@ def test_a_stored_answer_is_sent_as_slices_of_one_shared_body(settings: Settings
     assert len({id(body.obj) for body in bodies}) == 1
     first_bodies = [m["body"] for m in first if m["type"] == "http.response.body"]
     assert b"".join(first_bodies) == b"".join(bodies)
+
+
+def test_connections_lingering_after_a_refusal_cannot_hold_every_slot(
+    strict_server: str,
+) -> None:
+    head = b"POST /v1/allies HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000\r\n\r\n"
+    lingering = [connect(strict_server) for _ in range(4)]
+    try:
+        for conn in lingering:
+            conn.sendall(head)
+            assert conn.recv(65536).startswith(b"HTTP/1.1 405")
+        with connect(strict_server) as bystander:
+            bystander.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            answer = read_until_closed(bystander)
+        # Within the linger (2 s): before, a 503 (the slots were the lingering clients').
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    finally:
+        for conn in lingering:
+            conn.close()
