@@ -1,4 +1,5 @@
-"""The attacks of issue 12 against `nato-api serve`: status counts, slowest answer, RSS.
+"""The attacks of issues 12 and 23 (bench/attacks_edge.py) against `nato-api serve`: status
+counts, slowest answer, RSS.
 
 `python -m bench.attacks [SOURCE_DIR]` seeds a SQLite file, then runs each attack on a fresh
 server started from SOURCE_DIR (default: this tree) exactly as `nato-api serve` starts it, so
@@ -344,6 +345,9 @@ def seeded(directory: Path) -> Path:
 
 
 def main() -> None:
+    from bench.attacks_edge import EDGE_ATTACKS  # issue 23's; they use this module's helpers
+
+    ATTACKS.update(EDGE_ATTACKS)
     source = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
     chosen = os.environ.get("BENCH_ATTACKS", ",".join(ATTACKS)).split(",")
     print(f"source {source}; load average {os.getloadavg()[0]:.2f}", flush=True)
