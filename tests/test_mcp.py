@@ -237,6 +237,18 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("check_claim", {"year": 2024, "ally": "USA"}, "/v1/claims/check?year=2024&ally=USA"),
     ("check_claim", {"year": 2024, "count": 33}, "/v1/claims/check?year=2024&count=33"),
+    # Issue 23: a short number whose plain text is a billion digits.
+    (
+        "compliance",
+        {"year": 2024, "threshold": "1E-999999999"},
+        "/v1/compliance?year=2024&threshold=1E-999999999",
+    ),
+    ("pathways", {"target": "1E-999999999"}, "/v1/pathways?target=1E-999999999"),
+    (
+        "check_claim",
+        {"year": 2024, "count": 3, "threshold": "1E-999999999"},
+        "/v1/claims/check?year=2024&count=3&threshold=1E-999999999",
+    ),
     ("cite", {"edition": "1999-01"}, "/v1/citation?edition=1999-01"),
     ("cite", {"format": "mla"}, "/v1/citation?format=mla"),
     # PostgreSQL text cannot hold NUL: refused before any query.

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field
 
 from app.analysis.claims import at_most_12_decimals
 from app.analysis.compliance import Basis
+from app.analysis.decimals import bounded_decimal
 from app.analysis.editions import EDITION_PATTERN
 from app.citation import CitationFormat
 from app.deps import IsoDate
@@ -84,6 +85,7 @@ Threshold = Annotated[
         "equipment_share; required for the others). A value equal to it meets it. Give it as "
         'a string ("2.0") to keep it exact.',
     ),
+    AfterValidator(bounded_decimal),
 ]
 BasisArgument = Annotated[
     Basis,
@@ -100,6 +102,7 @@ Target = Annotated[
         description="Target share of GDP, per cent (default 3.5, the 2025 Hague core "
         "guideline; 5 is measured against core defence expenditure alone).",
     ),
+    AfterValidator(bounded_decimal),
 ]
 By = Annotated[
     int,
@@ -144,6 +147,7 @@ ClaimedCount = Annotated[
 ClaimThreshold = Annotated[
     Decimal,
     Field(ge=-100, le=100, description="Threshold of a count claim (default 2)."),
+    AfterValidator(bounded_decimal),
 ]
 CitedEdition = Annotated[
     str | None,
