@@ -210,3 +210,28 @@ def test_connections_lingering_after_a_refusal_cannot_hold_every_slot(
     finally:
         for conn in lingering:
             conn.close()
+
+
+@pytest.fixture(scope="module")
+def streaming_server(database_url: str) -> Iterator[str]:
+    """A live server with the default send timeout (30 s) that streams answers over 1 MiB."""
+    settings = Settings(database_url=database_url, cache_max_bytes=0)
+    with running(create_asgi(settings), settings) as url:
+        yield url
+
+
+def test_a_stalled_reader_of_a_streamed_answer_holds_no_other_request(
+    streaming_server: str,
+) -> None:
+    # The same request twice (one cache key): before, the second waited for the first's
+    # rendering to end (single flight), which a client that stops reading never lets happen.
+    head = b"GET /v1/observations?format=ndjson HTTP/1.1\r\nHost: a\r\n"
+    with connect(streaming_server, rcvbuf=1024) as stalled:
+        stalled.sendall(head + b"\r\n")
+        time.sleep(0.5)
+        with connect(streaming_server) as reader:
+            reader.settimeout(10)
+            reader.sendall(head + b"Connection: close\r\n\r\n")
+            answer = read_until_closed(reader)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert answer.endswith(b"}\n\r\n0\r\n\r\n")  # the chunked NDJSON, whole

@@ -256,8 +256,18 @@ class ResponseCache:
         flight: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         self._flights[version, key.id] = flight
         entry = shared = None
+
+        def streaming() -> None:
+            # Not cacheable, streamed as it comes: nobody waits for it. Waiting held every
+            # other request of the key for as long as this client took to read (issue 23:
+            # forever, for one that stopped reading).
+            if self._flights.get((version, key.id)) is flight:
+                del self._flights[version, key.id]
+            if not flight.done():
+                flight.set_result(None)
+
         try:
-            entry = await self._fill(scope, receive, send, key.coding, version)
+            entry = await self._fill(scope, receive, send, key.coding, version, streaming)
             # Rendered with the Host where the key has none: for this request only.
             shared = None if scope.get(HOST_USED) and not self._host_keyed(scope) else entry
             if shared is not None and version == self._version:
@@ -267,7 +277,8 @@ class ResponseCache:
             if self._flights.get((version, key.id)) is flight:
                 del self._flights[version, key.id]
             # None (not cacheable, or failed): each waiter renders its own answer.
-            flight.set_result(shared)
+            if not flight.done():
+                flight.set_result(shared)
         return entry
 
     def _host_keyed(self, scope: Scope) -> bool:
@@ -311,9 +322,11 @@ class ResponseCache:
         send: Send,
         coding: str,
         version: str,
+        on_stream: Callable[[], None],
     ) -> Entry | None:
         """Run the application for a GET of the same URL; return the entry to serve, or None
-        when the response was not cacheable (then it has been sent as it came)."""
+        when the response was not cacheable (then it has been sent as it came, and
+        `on_stream` called when that was known)."""
         head = scope["method"] == "HEAD"
         inner_scope = dict(scope)
         inner_scope["method"] = "GET"
@@ -336,6 +349,7 @@ class ResponseCache:
                 start = message
                 if not storable(message, self.max_buffer_bytes):
                     streaming = True
+                    on_stream()
                     await forward(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -343,6 +357,7 @@ class ResponseCache:
                 if buffered > self.max_buffer_bytes:
                     # Too big to buffer: send what we have and stream the rest unchanged.
                     streaming = True
+                    on_stream()
                     assert start is not None
                     await forward(start)
                     for chunk in chunks[:-1]:
