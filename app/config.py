@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     max_headers: int = Field(
         default=100, ge=8, description="Most header fields in one request; beyond it, 431."
     )
+    max_whole_answers: int = Field(
+        default=8,
+        ge=1,
+        description="Whole-collection answers of /v1/observations (CSV, NDJSON or xlsx with no "
+        "`limit` or `offset`) rendered or being sent at once per worker process; each holds "
+        "every matching row (about 8 MB for the whole table) until its client has read it.",
+    )
+    whole_answer_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest wait of a whole-collection answer for a slot (max_whole_answers) "
+        "before a 503 with Retry-After.",
+    )
     header_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -58,6 +58,7 @@ from app.routers import (
     sources,
     totals,
 )
+from app.whole_answers import WholeAnswerGate
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 # Every representation a route negotiates from Accept: the response cache keys on the part
@@ -135,6 +136,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.sessions = SessionGate(
         app.state.sessionmaker, POOL_CAPACITY, settings.db_wait_seconds
+    )
+    app.state.whole_answers = WholeAnswerGate(
+        settings.max_whole_answers, settings.whole_answer_wait_seconds
     )
     app.state.metrics.dataset_version = version
     # What exists now (modules, routes, schemas, the engine) lives as long as the process:

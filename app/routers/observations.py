@@ -13,6 +13,7 @@ from app.figures import OBSERVATIONS_CSV, FigureFiltersDep, figures_response
 from app.formats import Format, FormatDep, collection_get, csv_responses
 from app.queries.lookups import ally_filter
 from app.schemas.observations import ObservationPage
+from app.whole_answers import WholeAnswerSlot
 
 router = APIRouter(prefix="/v1", tags=["observations"])
 
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/v1", tags=["observations"])
 )
 async def list_observations(
     request: Request,
+    _slot: WholeAnswerSlot,
     session: SessionDep,
     rule: EditionRuleDep,
     filters: FigureFiltersDep,

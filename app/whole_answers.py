@@ -1,0 +1,73 @@
+"""A bound on whole-collection answers in flight per worker process (issue 23).
+
+A whole CSV, NDJSON or xlsx answer of /v1/observations (no `limit` or `offset`: every
+matching figure) fetches every row (6,779; about 8 MB of Python objects) and holds them while
+its client reads the stream. With no cached copy to share (the cache off, or distinct query
+variants), 100 clients reading a byte a second made 100 such renders at once: RSS 120 -> 972
+MB, and 954 MB a minute after they were dropped, since the freed small objects are scattered
+over the heap and never go back to the system (bench/ATTACKS.md). Bounding how many run at
+once bounds both the peak and what stays.
+
+A slot is taken before the session (a request waiting here holds no database connection) and
+given back when the answer has been sent or its client has gone: the dependency is
+request-scoped, so FastAPI leaves it after the response, however it ended. The wait for a
+slot is bounded; beyond it, a 503 problem with Retry-After, like the session gate's
+(app.deps.SessionGate). A client that stops reading holds its slot until the send timeout
+drops it (NATO_SEND_TIMEOUT), so a few stalled readers can make whole downloads wait; pages
+(JSON, or CSV/NDJSON with `limit`) and every other route are never gated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.errors import ServiceUnavailable
+from app.formats import FormatDep, page_limit
+
+
+class WholeAnswerGate:
+    """Admits at most `slots` whole-collection answers at once; waits `wait_seconds` at most."""
+
+    def __init__(self, slots: int, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._slots = asyncio.Semaphore(slots)
+
+    async def acquire(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(
+                f"The server is busy sending whole collections: none finished in "
+                f"{self.wait_seconds:g} s. Retry shortly, or ask for pages (`limit` and "
+                "`offset`)."
+            ) from None
+
+    def release(self) -> None:
+        self._slots.release()
+
+
+async def whole_answer_slot(request: Request, fmt: FormatDep) -> AsyncIterator[None]:
+    """Hold a slot of the app's WholeAnswerGate while a whole collection is rendered and sent;
+    nothing for a page."""
+    if page_limit(request, fmt, 0) is not None:
+        yield
+        return
+    gate: WholeAnswerGate = request.app.state.whole_answers
+    await gate.acquire()
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+# Declare it before SessionDep: the wait for a slot then holds no database connection.
+# scope="request": left after the response has been sent (or its client has gone).
+WholeAnswerSlot = Annotated[None, Depends(whole_answer_slot, scope="request")]
