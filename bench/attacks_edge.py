@@ -149,18 +149,25 @@ def slow_readers_ndjson_x100(proc: subprocess.Popen[bytes], _db: Path) -> Result
             conns += stalled(f"GET {target} HTTP/1.1\r\nHost: a\r\n\r\n".encode(), 1)
         result["readers"] = len(conns)
         alive = list(conns)
+        received = {id(conn): b"" for conn in conns}
         for _ in range(40):
             time.sleep(1)
             for conn in list(alive):
                 try:
                     conn.settimeout(0.001)
-                    if not conn.recv(1):
+                    byte = conn.recv(1)
+                    received[id(conn)] += byte
+                    if not byte:
                         alive.remove(conn)
                 except TimeoutError:
                     pass
                 except OSError:
                     alive.remove(conn)
         result["readers_open_after_40s"] = sum(is_open(c) for c in alive)
+        # The status of each reader, from the first bytes it took (a byte a second).
+        result["reader_statuses"] = dict(
+            collections.Counter(data[9:12].decode() or "none" for data in received.values())
+        )
     for conn in conns:
         conn.close()
     rss_a_minute_after(proc, result)
