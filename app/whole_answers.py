@@ -25,8 +25,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.errors import ServiceUnavailable
-from app.formats import FormatDep, page_limit
+from app.errors import AppError, ServiceUnavailable
+from app.formats import Format, get_format, page_limit
 
 
 class WholeAnswerGate:
@@ -54,10 +54,24 @@ class WholeAnswerGate:
         self._slots.release()
 
 
-async def whole_answer_slot(request: Request, fmt: FormatDep) -> AsyncIterator[None]:
+async def _format(request: Request) -> Format | None:
+    """The request's format, or None when it names none the route offers: the route's own
+    format dependency then answers the error (406 or 422), having rendered nothing.
+
+    Read here rather than through FormatDep, whose `format` parameter would then be listed
+    before the route's others in the OpenAPI document."""
+    raw = request.query_params.get("format")
+    try:
+        return await get_format(request, Format(raw) if raw is not None else None)
+    except (ValueError, AppError):
+        return None
+
+
+async def whole_answer_slot(request: Request) -> AsyncIterator[None]:
     """Hold a slot of the app's WholeAnswerGate while a whole collection is rendered and sent;
     nothing for a page."""
-    if page_limit(request, fmt, 0) is not None:
+    fmt = await _format(request)
+    if fmt is None or page_limit(request, fmt, 0) is not None:
         yield
         return
     gate: WholeAnswerGate = request.app.state.whole_answers
