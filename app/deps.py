@@ -33,7 +33,32 @@ from app.queries.editions_rule import edition_ids
 log = structlog.get_logger("app.deps")
 
 
-class SessionGate:
+class Slots:
+    """At most `slots` holders at once. A free slot is taken with no timer to arm; a wait for
+    one is bounded by `wait_seconds`, then a 503 problem (with Retry-After) saying `busy()`."""
+
+    def __init__(self, slots: int, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._slots = asyncio.Semaphore(slots)
+
+    def busy(self) -> str:
+        return f"The server is busy: nothing freed up in {self.wait_seconds:g} s; retry shortly."
+
+    async def acquire(self) -> None:
+        if not self._slots.locked():  # a free slot: taken at once, no timer to arm
+            await self._slots.acquire()
+            return
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(self.busy()) from None
+
+    def release(self) -> None:
+        self._slots.release()
+
+
+class SessionGate(Slots):
     """Admits at most `slots` request sessions at once: as many as the pool has connections.
 
     A request waits for its turn here, on the event loop, holding no worker thread; once
@@ -44,30 +69,19 @@ class SessionGate:
     """
 
     def __init__(self, factory: sessionmaker[Session], slots: int, wait_seconds: float) -> None:
+        super().__init__(slots, wait_seconds)
         self.factory = factory
-        self.wait_seconds = wait_seconds
-        self._slots = asyncio.Semaphore(slots)
         # Closing a session ends its read transaction: on SQLite a ROLLBACK in the process,
         # done on the event loop (a thread hop cost more); elsewhere a round trip, in a
         # worker thread.
         bind = factory.kw.get("bind")
         self.close_inline = bind is not None and bind.dialect.name == "sqlite"
 
-    async def acquire(self) -> None:
-        if not self._slots.locked():  # a free slot: taken at once, no timer to arm
-            await self._slots.acquire()
-            return
-        try:
-            async with asyncio.timeout(self.wait_seconds):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise ServiceUnavailable(
-                f"The server is busy: no database connection freed up in {self.wait_seconds:g} "
-                "s; retry shortly."
-            ) from None
-
-    def release(self) -> None:
-        self._slots.release()
+    def busy(self) -> str:
+        return (
+            f"The server is busy: no database connection freed up in {self.wait_seconds:g} "
+            "s; retry shortly."
+        )
 
 
 T = TypeVar("T")

@@ -19,39 +19,24 @@ drops it (NATO_SEND_TIMEOUT), so a few stalled readers can make whole downloads 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.errors import AppError, ServiceUnavailable
+from app.deps import Slots
+from app.errors import AppError
 from app.formats import Format, get_format, page_limit
 
 
-class WholeAnswerGate:
+class WholeAnswerGate(Slots):
     """Admits at most `slots` whole-collection answers at once; waits `wait_seconds` at most."""
 
-    def __init__(self, slots: int, wait_seconds: float) -> None:
-        self.wait_seconds = wait_seconds
-        self._slots = asyncio.Semaphore(slots)
-
-    async def acquire(self) -> None:
-        if not self._slots.locked():
-            await self._slots.acquire()
-            return
-        try:
-            async with asyncio.timeout(self.wait_seconds):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise ServiceUnavailable(
-                f"The server is busy sending whole collections: none finished in "
-                f"{self.wait_seconds:g} s. Retry shortly, or ask for pages (`limit` and "
-                "`offset`)."
-            ) from None
-
-    def release(self) -> None:
-        self._slots.release()
+    def busy(self) -> str:
+        return (
+            f"The server is busy sending whole collections: none finished in "
+            f"{self.wait_seconds:g} s. Retry shortly, or ask for pages (`limit` and `offset`)."
+        )
 
 
 async def _format(request: Request) -> Format | None:
