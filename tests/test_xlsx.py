@@ -240,10 +240,11 @@ TRICKY = [
 ]
 
 
-def test_plain_rows_make_the_same_workbook_as_items() -> None:
-    """Rows written straight from their tuples (formats.Plain, the figures' path) give the
-    bytes that rows made into items give, whatever the text (escapes, spaces, control
-    characters), the number, the date or the boolean."""
+def _both_books(
+    model: type[BaseModel], rows: list[tuple[Any, ...]]
+) -> tuple[list[dict[str, bytes]], list[tuple[set[str], set[str]]]]:
+    """The workbook of `rows` written as plain rows, then as items; and the editions and
+    sources each write named."""
     about = About("t", "v", dt.datetime(2026, 1, 1), [], [], "cite", "licence")
     seen: list[tuple[set[str], set[str]]] = []
 
@@ -254,10 +255,41 @@ def test_plain_rows_make_the_same_workbook_as_items() -> None:
             seen.append((editions, sources))
             return about
 
-        write_workbook(out, sheet="items", model=_Tricky, rows=rows, describe=describe)
+        write_workbook(out, sheet="items", model=model, rows=rows, describe=describe)
         with zipfile.ZipFile(out) as archive:
             return {name: archive.read(name) for name in archive.namelist()}
 
-    items = [_Tricky(**dict(zip(_Tricky.model_fields, row, strict=True))) for row in TRICKY]
-    assert book(Plain(TRICKY, _Tricky)) == book(items)
+    items = [model(**dict(zip(model.model_fields, row, strict=True))) for row in rows]
+    return [book(Plain(rows, model)), book(items)], seen
+
+
+def test_plain_rows_make_the_same_workbook_as_items() -> None:
+    """Rows written straight from their tuples (formats.Plain, the figures' path) give the
+    bytes that rows made into items give, whatever the text (escapes, spaces, control
+    characters), the number, the date or the boolean."""
+    (plain, items), seen = _both_books(_Tricky, TRICKY)
+    assert plain == items
     assert seen[0] == seen[1] == ({"2024-06", "x", "y", ""}, {"a", "b", "c", "d", "e"})
+
+
+class _Sparse(BaseModel):
+    text: str | None
+    day: dt.date | None
+    edition: str | None
+
+
+def test_plain_rows_with_dates_only_and_empty_rows_make_the_same_workbook() -> None:
+    """Styles are numbered in the order of first use, so a sheet with dates and no times
+    must not number the time style (the About sheet's would move); a row with no value
+    writes no row; the dimensions run from the first to the last row written."""
+    rows: list[tuple[Any, ...]] = [
+        (None, None, None),
+        ("a", dt.date(2024, 6, 17), "2024-06"),
+        (None, None, None),
+        ("b", None, None),
+        (None, None, None),
+    ]
+    (plain, items), seen = _both_books(_Sparse, rows)
+    assert plain == items
+    assert b'<dimension ref="A1:C5"/>' in plain["xl/worksheets/sheet1.xml"]
+    assert seen[0] == seen[1] == ({"2024-06"}, set())

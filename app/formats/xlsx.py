@@ -23,6 +23,7 @@ the whole table 450 -> 105 ms of CPU; tests/test_xlsx.py holds the two paths equ
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -109,10 +110,14 @@ def write_workbook(
     if isinstance(rows, Plain):  # already the items' values, in order
         count = _write_plain(items, rows, widths, formats)
         for index, column in enumerate(columns):
-            if column in EDITION_KEYS:
-                editions.update(i for row in rows for i in _ids(row[index]))
-            elif column in SOURCE_KEYS:
-                sources.update(i for row in rows for i in _ids(row[index]))
+            if column in EDITION_KEYS or column in SOURCE_KEYS:
+                named = editions if column in EDITION_KEYS else sources
+                for row in rows:
+                    value = row[index]
+                    if type(value) is str:
+                        named.add(value)
+                    else:
+                        named.update(_ids(value))
     for count, row in enumerate(() if isinstance(rows, Plain) else rows, start=1):
         item = model.model_validate(row)
         for index, column in enumerate(columns):
@@ -166,56 +171,93 @@ def _write_plain(sheet: Any, rows: Plain, widths: list[int], formats: dict[str, 
     writer makes it (`_write` then `_write_single_row`: the same row tag, escapes and
     numbers), but a row at a time and each distinct text escaped once: 5x faster on the
     whole table, where xlsxwriter's per-cell bookkeeping was 85% of the answer's time (the
-    bytes are the same, bench/snapshot.py). Return how many rows were written."""
+    bytes are the same, bench/snapshot.py). The rows' XML goes to the sheet's file in blocks
+    of rows, and the sheet's dimensions are checked at the first and last row written, which
+    is all xlsxwriter keeps of them. Return how many rows were written."""
     sheet._write_single_row(1)  # the header row, as writing row 1 would flush it
+    row_tag = _row_tag(sheet)
     refs = [xl_col_to_name(col) for col in range(len(widths))]
     texts: dict[str, tuple[str, int]] = {}  # text -> (its cell XML after `r`, width)
     dates: dict[tuple[str, dt.date], str] = {}
+    # A format's style index is given at its first use (xlsxwriter numbers them in that order).
+    styles: dict[str, int] = {}
     fh = sheet.fh
-    count = 0
+    block: list[str] = []
+    first = last = count = 0
     for count, row in enumerate(rows, start=1):
-        cells = []
         number = str(count + 1)
+        cells = [row_tag(count)]
         for col, value in enumerate(row):
             if value is None:
                 continue
-            ref = refs[col] + number
-            if type(value) is str:
+            kind = type(value)
+            if kind is str:
                 known = texts.get(value)
                 if known is None:
                     known = texts[value] = _inline(sheet, value)
-                cells.append(f'<c r="{ref}"{known[0]}')
-                width = known[1]
-            elif isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+                xml, width = known
+                cells.append(f'<c r="{refs[col]}{number}"{xml}')
+            elif kind is bool:
+                cells.append(f'<c r="{refs[col]}{number}" t="b"><v>{int(value)}</v></c>')
                 width = 5
-            elif isinstance(value, int | float | Decimal):
+            elif kind is float or kind is int:
                 # ExactWorksheet's number: the shortest exact decimal.
+                text = repr(value)
+                cells.append(f'<c r="{refs[col]}{number}"><v>{text}</v></c>')
+                width = len(text)
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 text = repr(value) if isinstance(value, int) else repr(float(value))
-                cells.append(f'<c r="{ref}"><v>{text}</v></c>')
+                cells.append(f'<c r="{refs[col]}{number}"><v>{text}</v></c>')
                 width = len(str(value))
             elif isinstance(value, dt.date):
-                kind = "datetime" if isinstance(value, dt.datetime) else "date"
-                serial = dates.get((kind, value))
+                date_kind = "datetime" if isinstance(value, dt.datetime) else "date"
+                serial = dates.get((date_kind, value))
                 if serial is None:
                     excel = sheet._convert_date_time(value)
-                    serial = dates[kind, value] = repr(float(excel))
-                style = formats[kind]._get_xf_index()
-                cells.append(f'<c r="{ref}" s="{style}"><v>{serial}</v></c>')
-                width = 19 if kind == "datetime" else 10
+                    serial = dates[date_kind, value] = repr(float(excel))
+                style = styles.get(date_kind)
+                if style is None:
+                    style = styles[date_kind] = formats[date_kind]._get_xf_index()
+                cells.append(f'<c r="{refs[col]}{number}" s="{style}"><v>{serial}</v></c>')
+                width = 19 if date_kind == "datetime" else 10
             else:
-                text = _text(value)
-                xml, width = _inline(sheet, text)
-                cells.append(f'<c r="{ref}"{xml}')
-            widths[col] = max(widths[col], width)
-        if not cells:
+                xml, width = _inline(sheet, _text(value))
+                cells.append(f'<c r="{refs[col]}{number}"{xml}')
+            if width > widths[col]:
+                widths[col] = width
+        if len(cells) == 1:  # no cell: xlsxwriter writes no row
             continue
-        sheet._check_dimensions(count, len(widths) - 1)
-        sheet._write_row(count, None)
-        fh.write("".join(cells))
-        fh.write("</row>")
+        first, last = first or count, count
+        cells.append("</row>")
+        block.append("".join(cells))
+        if len(block) == _BLOCK_ROWS:
+            fh.write("".join(block))
+            block.clear()
+    fh.write("".join(block))
+    if first:
+        sheet._check_dimensions(first, len(widths) - 1)
+        sheet._check_dimensions(last, len(widths) - 1)
     sheet.previous_row = count
     return count
+
+
+# Rows of XML gathered before one write to the sheet's file.
+_BLOCK_ROWS = 512
+
+
+def _row_tag(sheet: Any) -> Callable[[int], str]:
+    """The start tag xlsxwriter writes for a data row of `sheet` (row index in, tag out),
+    checked against one that xlsxwriter writes itself: a new row attribute (a default height,
+    another Excel version) must fail here, not make a different workbook."""
+    real, probe = sheet.fh, io.StringIO()
+    sheet.fh = probe
+    try:
+        sheet._write_row(1, None)
+    finally:
+        sheet.fh = real
+    if probe.getvalue() != '<row r="2">':
+        raise RuntimeError(f"xlsxwriter writes a row as {probe.getvalue()!r}: see _write_plain")
+    return lambda row: f'<row r="{row + 1}">'
 
 
 def _inline(sheet: Any, text: str) -> tuple[str, int]:
