@@ -17,7 +17,7 @@ table (6,779 rows by 13 columns, same cells, same machine): xlsxwriter 1.0-1.3 s
 string as a string, where openpyxl makes a formula of any text that starts with "=".
 Rows that are already the items (`formats.Plain`) skip xlsxwriter's per-cell bookkeeping:
 their cells' XML is written a row at a time, byte for byte as xlsxwriter writes it (issue 22:
-the whole table 450 -> 105 ms of CPU; tests/test_xlsx.py holds the two paths equal).
+the whole table 450 -> 76 ms of CPU; tests/test_xlsx.py holds the two paths equal).
 """
 
 from __future__ import annotations
