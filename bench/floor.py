@@ -73,6 +73,11 @@ def _page(query: dict[str, list[str]]) -> bytes:
     ally, year = query["ally"][0], int(query["year"][0])
     limit = int(query.get("limit", ["100"])[0])
     offset = int(query.get("offset", ["0"])[0])
+    return page(ally, year, limit, offset)
+
+
+def page(ally: str, year: int, limit: int, offset: int) -> bytes:
+    """The JSON page of one ally's figures of one year (bench/framework_floor.py too)."""
     db = _db()
     db.execute("BEGIN")
     try:

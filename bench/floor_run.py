@@ -1,5 +1,7 @@
 """Uncached answers against the floor and a peer (issue 22): the API, the bare sqlite3 + orjson
-ASGI app (bench/floor.py) and Datasette's SQL view, on one seeded SQLite file.
+ASGI app (bench/floor.py), FastAPI alone with the API's parameter declarations in front of that
+same SQL (bench/framework_floor.py, "fastapi") and Datasette's SQL view, on one seeded SQLite
+file.
 
     .venv/bin/python -m bench.floor_run
 
@@ -11,7 +13,7 @@ the servers; the load average is printed at the start of each run. The API runs 
 full tables, sequential, one client: the API's CSV, NDJSON and xlsx (latest edition rule,
 6,779 rows) and the floor's CSV (every row of every edition). Datasette is not a dependency:
 `python -m venv /tmp/dsvenv && /tmp/dsvenv/bin/pip install datasette==0.65.5` (BENCH_DATASETTE
-points at another command); without it, its lines are skipped. BENCH_FLOOR_PORT: first of 3
+points at another command); without it, its lines are skipped. BENCH_FLOOR_PORT: first of 5
 ports (default 18310). Figures, never assertions.
 """
 
@@ -162,16 +164,21 @@ def main() -> None:
         api_env = server_env(NATO_DATABASE_URL=f"sqlite:///{database}", NATO_CACHE_MAX_BYTES="0")
         floor_env = server_env(FLOOR_DATABASE=str(database))
         path = "/v1/observations?ally=POL&year=2020&limit=1"
-        runs: dict[str, list[Load]] = {"api": [], "floor": [], "datasette": []}
-        cpu: dict[str, list[float]] = {"api": [], "floor": [], "datasette": [], "baseline": []}
+        runs: dict[str, list[Load]] = {"api": [], "floor": [], "fastapi": [], "datasette": []}
+        cpu: dict[str, list[float]] = {k: [] for k in (*runs, "baseline")}
         runs["baseline"] = []
         with (
             server("app.main:create_asgi", PORT, env=api_env) as api,
             server("bench.floor:app", PORT + 1, env=floor_env) as floor,
+            server("bench.framework_floor:app", PORT + 4, env=floor_env) as framework,
             datasette(database, PORT + 2) as datasette_pid,
             baseline(api_env, PORT + 3) as baseline_pid,
         ):
-            targets = [("api", PORT, lua, api.pid), ("floor", PORT + 1, lua, floor.pid)]
+            targets = [
+                ("api", PORT, lua, api.pid),
+                ("floor", PORT + 1, lua, floor.pid),
+                ("fastapi", PORT + 4, lua, framework.pid),
+            ]
             if datasette_pid is not None:
                 targets.append(("datasette", PORT + 2, ds_lua, datasette_pid))
             if baseline_pid is not None:
@@ -206,6 +213,8 @@ def main() -> None:
             per = {k: statistics.median(v) for k, v in cpu.items() if v}
             print("median CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
             print(f"API/floor {medians['api'] / medians['floor']:.2f}x", end="")
+            print(f", fastapi/floor {medians['fastapi'] / medians['floor']:.2f}x", end="")
+            print(f", API/fastapi {medians['api'] / medians['fastapi']:.2f}x", end="")
             if "baseline" in medians:
                 print(f", API/baseline {medians['api'] / medians['baseline']:.2f}x", end="")
             if "datasette" in medians:
