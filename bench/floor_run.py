@@ -27,7 +27,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.attacks import seeded
@@ -122,7 +122,9 @@ def _distinct(port: int, start: int, n: int = 100) -> float:
     return (time.perf_counter() - started) * 1000 / n
 
 
-def after_reseed(servers: list[tuple[str, int]], database: Path) -> None:
+def after_reseed(
+    servers: list[tuple[str, int]], database: Path, say: Callable[[str], None]
+) -> None:
     """For each server, the first 100 distinct requests after a re-seed that changes the
     dataset version (one figure fewer, then back: new keys, new connections) against 100 in
     steady state, one client."""
@@ -142,10 +144,9 @@ def after_reseed(servers: list[tuple[str, int]], database: Path) -> None:
         load(writer, data)
         writer.dispose()
         first = _distinct(port, 200)
-        print(
+        say(
             f"after a re-seed (new version), {name}: first 100 distinct requests "
-            f"{first:.2f} ms each, steady state {steady:.2f} ms ({first / steady:.2f}x)",
-            flush=True,
+            f"{first:.2f} ms each, steady state {steady:.2f} ms ({first / steady:.2f}x)"
         )
     shutil.rmtree(smaller)
 
@@ -154,7 +155,9 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def main() -> None:
+def main(report: Callable[[str], None] | None = None) -> None:
+    """Print the figures (or hand each line to `report`: bench/run.py's README section)."""
+    say = report or (lambda line: print(line, flush=True))
     binary = ensure_wrk()
     lua = ROOT / "bench" / "distinct.lua"
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
@@ -183,7 +186,7 @@ def main() -> None:
                 targets.append(("datasette", PORT + 2, ds_lua, datasette_pid))
             if baseline_pid is not None:
                 targets.insert(1, ("baseline", PORT + 3, lua, baseline_pid))
-            print(f"distinct uncached queries, wrk -c32 -d{DURATION}s, {ROUNDS} rounds", flush=True)
+            say(f"distinct uncached queries, wrk -c32 -d{DURATION}s, {ROUNDS} rounds")
             for round_ in range(ROUNDS):
                 for name, port, script, pid in targets:
                     start_load = _load()
@@ -201,27 +204,21 @@ def main() -> None:
                     # CPU per answer: what contention on a shared machine changes least.
                     ms = 1000 * (cpu_seconds(pid) - used) / max(load.rps * DURATION, 1)
                     cpu[name].append(ms)
-                    print(
+                    say(
                         f"  round {round_ + 1} {name:9} {load.rps:8.0f} req/s p50 "
                         f"{load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms non-2xx {load.errors}"
                         f" CPU {ms:5.2f} ms/request"
-                        f"  (load average at start {start_load})",
-                        flush=True,
+                        f"  (load average at start {start_load})"
                     )
             medians = {k: statistics.median(r.rps for r in v) for k, v in runs.items() if v}
-            print("median req/s: " + ", ".join(f"{k} {v:.0f}" for k, v in medians.items()))
+            say("median req/s: " + ", ".join(f"{k} {v:.0f}" for k, v in medians.items()))
             per = {k: statistics.median(v) for k, v in cpu.items() if v}
-            print("median CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
-            print(f"API/floor {medians['api'] / medians['floor']:.2f}x", end="")
-            print(f", fastapi/floor {medians['fastapi'] / medians['floor']:.2f}x", end="")
-            print(f", API/fastapi {medians['api'] / medians['fastapi']:.2f}x", end="")
-            if "baseline" in medians:
-                print(f", API/baseline {medians['api'] / medians['baseline']:.2f}x", end="")
-            if "datasette" in medians:
-                print(f", API/datasette {medians['api'] / medians['datasette']:.2f}x", end="")
-            print(flush=True)
-            print(f"full tables, 1 client, sequential, p50 / p99 of {FULL_N}", flush=True)
-            print(f"  (load average at start {_load()})")
+            say("median CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
+            ratios = [("API", "floor"), ("fastapi", "floor"), ("API", "fastapi")]
+            ratios += [("API", name) for name in ("baseline", "datasette") if name in medians]
+            say(", ".join(f"{a}/{b} {medians[a.lower()] / medians[b]:.2f}x" for a, b in ratios))
+            say(f"full tables, 1 client, sequential, p50 / p99 of {FULL_N}")
+            say(f"  (load average at start {_load()})")
             full = [
                 (name, port, f"/v1/observations.{suffix}", pid)
                 for name, port, pid in (
@@ -236,13 +233,14 @@ def main() -> None:
                 used = cpu_seconds(pid)
                 (t,) = measure(port, [url], FULL_N)
                 ms = 1000 * (cpu_seconds(pid) - used) / (FULL_N + WARM_UP)
-                print(
+                say(
                     f"  {name:6} {url:26} {t.p50_ms:8.2f} ms / {t.p99_ms:8.2f} ms, "
-                    f"server CPU {ms:7.2f} ms/request",
-                    flush=True,
+                    f"server CPU {ms:7.2f} ms/request"
                 )
             after_reseed(
-                [("api", PORT)] + ([("baseline", PORT + 3)] if baseline_pid else []), database
+                [("api", PORT)] + ([("baseline", PORT + 3)] if baseline_pid else []),
+                database,
+                say,
             )
 
 

@@ -3,8 +3,9 @@
 Servers run under the same uvicorn command pinned to CPU 0, wrk runs pinned to CPU 1 (on
 loopback), each run bounded in time, servers alternating per path. Prints req/s, p50 and p99
 per server and the ratios API/bare and API/Starlette; then 304 answers, uncached latency
-(cache budget 0), the boot time of a fresh clone, the seed time, RSS after load and req/s with
-1 and 2 workers. Writes the report into bench/README.md. Figures, never assertions.
+(cache budget 0), distinct uncached queries and the full tables against the stack's floor
+(bench/floor_run.py), the boot time of a fresh clone, the seed time, RSS after load and req/s
+with 1 and 2 workers. Writes the report into bench/README.md. Figures, never assertions.
 
 Environment: BENCH_DURATION (s per run, default 3), BENCH_ROUNDS (default 2), BENCH_PORT
 (first of 6 ports, default 8121), NATO_DATABASE_URL (default: the seeded var/ SQLite file).
@@ -356,6 +357,16 @@ def bench_uncached(report: Report) -> None:
     uncached.full_table(report, PORT + 3, 20)
 
 
+def bench_floor(report: Report) -> None:
+    """Distinct uncached queries and the full tables against the stack's floor, FastAPI alone
+    and Datasette (bench/floor_run.py; Datasette's lines only where it is installed)."""
+    from bench import floor_run  # it imports this module's servers and wrk
+
+    report()
+    report("uncached against the floor (python -m bench.floor_run, response cache off):")
+    floor_run.main(report)
+
+
 def bench_workers(binary: str, report: Report, url: str | None) -> None:
     if url is None:
         return
@@ -435,6 +446,7 @@ def main() -> None:
         tmp = Path(name)
         first, _ = bench_paths(binary, report, tmp)
         bench_uncached(report)
+        bench_floor(report)
         bench_workers(binary, report, first)
         bench_fresh_clone(report, tmp)
     report()
