@@ -175,7 +175,7 @@ def _write_plain(sheet: Any, rows: Plain, widths: list[int], formats: dict[str, 
     of rows, and the sheet's dimensions are checked at the first and last row written, which
     is all xlsxwriter keeps of them. Return how many rows were written."""
     sheet._write_single_row(1)  # the header row, as writing row 1 would flush it
-    row_tag = _row_tag(sheet)
+    _check_row_tag(sheet)
     refs = [xl_col_to_name(col) for col in range(len(widths))]
     texts: dict[str, tuple[str, int]] = {}  # text -> (its cell XML after `r`, width)
     dates: dict[tuple[str, dt.date], str] = {}
@@ -186,7 +186,7 @@ def _write_plain(sheet: Any, rows: Plain, widths: list[int], formats: dict[str, 
     first = last = count = 0
     for count, row in enumerate(rows, start=1):
         number = str(count + 1)
-        cells = [row_tag(count)]
+        cells = [f'<row r="{number}">']
         for col, value in enumerate(row):
             if value is None:
                 continue
@@ -205,7 +205,7 @@ def _write_plain(sheet: Any, rows: Plain, widths: list[int], formats: dict[str, 
                 text = repr(value)
                 cells.append(f'<c r="{refs[col]}{number}"><v>{text}</v></c>')
                 width = len(text)
-            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            elif isinstance(value, int | float | Decimal):  # subclasses, Decimal
                 text = repr(value) if isinstance(value, int) else repr(float(value))
                 cells.append(f'<c r="{refs[col]}{number}"><v>{text}</v></c>')
                 width = len(str(value))
@@ -245,8 +245,8 @@ def _write_plain(sheet: Any, rows: Plain, widths: list[int], formats: dict[str, 
 _BLOCK_ROWS = 512
 
 
-def _row_tag(sheet: Any) -> Callable[[int], str]:
-    """The start tag xlsxwriter writes for a data row of `sheet` (row index in, tag out),
+def _check_row_tag(sheet: Any) -> None:
+    """The start tag _write_plain writes for a data row (`<row r="N">`, N counted from 1),
     checked against one that xlsxwriter writes itself: a new row attribute (a default height,
     another Excel version) must fail here, not make a different workbook."""
     real, probe = sheet.fh, io.StringIO()
@@ -257,7 +257,6 @@ def _row_tag(sheet: Any) -> Callable[[int], str]:
         sheet.fh = real
     if probe.getvalue() != '<row r="2">':
         raise RuntimeError(f"xlsxwriter writes a row as {probe.getvalue()!r}: see _write_plain")
-    return lambda row: f'<row r="{row + 1}">'
 
 
 def _inline(sheet: Any, text: str) -> tuple[str, int]:
